@@ -1,0 +1,229 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { isIanaZone } from './time/zones.js';
+
+export interface EscalationTier {
+  afterMs: number;
+  /** Slack user ids (U…/W…) or usergroup ids (S…), expanded at page time. */
+  notify: string[];
+}
+
+export interface EscalationPolicy {
+  repeat: number;
+  tiers: EscalationTier[];
+}
+
+export interface LockDatabase {
+  name: string;
+  url: string;
+}
+
+export type ShowQuery = 'full' | 'redacted' | 'none';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | null;
+    appToken: string | null;
+    apiUrl: string;
+  };
+  port: number;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  dataDir: string;
+  logLevel: string;
+  timezone: string;
+  channelPrefix: string;
+  escalation: { defaultPolicy: string | null; policies: Record<string, EscalationPolicy> };
+  locks: { databases: LockDatabase[]; statementTimeoutMs: number; act: string[]; showQuery: ShowQuery };
+  zoneAliases: Record<string, string>;
+}
+
+/** A setting that stops start-up; `message` is the one line an operator sees. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
+// Slack channel names are at most 80 characters; leave room for the date and the title slug.
+const PREFIX = /^[a-z0-9][a-z0-9_-]{0,19}$/;
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30s, 5m, 1h or 1h30m` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const ianaZone = z.string().refine(isIanaZone, { message: 'is not an IANA time zone such as Africa/Nairobi' });
+
+const fileSchema = z
+  .object({
+    timezone: ianaZone.default('UTC'),
+    channel_prefix: z
+      .string()
+      .regex(PREFIX, 'must be 1-20 lowercase letters, digits, - or _, starting with a letter or digit')
+      .default('inc'),
+    escalation: z
+      .object({
+        default_policy: z.string().optional(),
+        policies: z
+          .record(
+            z.string(),
+            z
+              .object({
+                repeat: z.number().int().min(0).max(10).default(0),
+                tiers: z
+                  .array(
+                    z
+                      .object({
+                        after: duration,
+                        notify: z
+                          .array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)'))
+                          .min(1),
+                      })
+                      .strict(),
+                  )
+                  .min(1),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ policies: {} }),
+    locks: z
+      .object({
+        databases: z
+          .record(
+            z.string().regex(/^[A-Za-z0-9_-]+$/, 'database names are letters, digits, - and _'),
+            z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }).strict(),
+          )
+          .default({}),
+        statement_timeout: duration.default(2000),
+        act: z.array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)')).default([]),
+        show_query: z.enum(['full', 'redacted', 'none']).default('redacted'),
+      })
+      .strict()
+      .default({ databases: {}, statement_timeout: 2000, act: [], show_query: 'redacted' }),
+    zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
+  })
+  .strict();
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function nonEmpty(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = nonEmpty(env, name);
+  if (value === null) throw new ConfigError(`${name} is not set: ${why}`);
+  return value;
+}
+
+function urlSetting(env: Env, name: string, protocols: string[]): string | null {
+  const value = nonEmpty(env, name);
+  if (value === null) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  return path ? `${path} ${issue.message}` : issue.message;
+}
+
+function readConfigFile(env: Env): z.output<typeof fileSchema> {
+  const explicit = nonEmpty(env, 'FIREBREAK_CONFIG');
+  const path = explicit ?? './firebreak.yml';
+  if (!existsSync(path)) {
+    // The file is optional: with only the Slack settings the bot runs on its defaults.
+    if (explicit) throw new ConfigError(`FIREBREAK_CONFIG: no file at ${path}`);
+    return fileSchema.parse({});
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`${path} is not valid YAML: ${reason}`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(`${path}: ${first ? describeIssue(first) : 'invalid configuration'}`);
+  }
+  return parsed.data;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const botToken = required(env, 'SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from the Slack app page');
+  if (!botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
+  const appToken = nonEmpty(env, 'SLACK_APP_TOKEN');
+  if (appToken !== null && !appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN must be an app-level token starting with xapp-');
+  }
+  const signingSecret =
+    appToken === null
+      ? required(env, 'SLACK_SIGNING_SECRET', 'HTTP mode needs it to verify requests (or set SLACK_APP_TOKEN for Socket Mode)')
+      : nonEmpty(env, 'SLACK_SIGNING_SECRET');
+
+  const apiUrl = urlSetting(env, 'SLACK_API_URL', ['http:', 'https:']) ?? 'https://slack.com/api/';
+  if (!apiUrl.endsWith('/')) throw new ConfigError('SLACK_API_URL must end with /');
+
+  const portText = nonEmpty(env, 'PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`PORT must be a port number, not "${portText}"`);
+
+  const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const file = readConfigFile(env);
+  const policies: Record<string, EscalationPolicy> = {};
+  for (const [name, policy] of Object.entries(file.escalation.policies)) {
+    policies[name] = {
+      repeat: policy.repeat,
+      tiers: policy.tiers.map((tier) => ({ afterMs: tier.after, notify: tier.notify })),
+    };
+  }
+  const defaultPolicy = file.escalation.default_policy ?? Object.keys(policies)[0] ?? null;
+  if (defaultPolicy !== null && !policies[defaultPolicy]) {
+    throw new ConfigError(`escalation.default_policy names "${defaultPolicy}", which is not under escalation.policies`);
+  }
+
+  return {
+    slack: { botToken, signingSecret, appToken, apiUrl },
+    port,
+    databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: nonEmpty(env, 'FIREBREAK_DATA_DIR') ?? './.firebreak',
+    logLevel,
+    timezone: file.timezone,
+    channelPrefix: file.channel_prefix,
+    escalation: { defaultPolicy, policies },
+    locks: {
+      databases: Object.entries(file.locks.databases).map(([name, db]) => ({ name, url: db.url })),
+      statementTimeoutMs: file.locks.statement_timeout,
+      act: file.locks.act,
+      showQuery: file.locks.show_query,
+    },
+    zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
+  };
+}

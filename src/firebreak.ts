@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createHttpServer } from './http/server.js';
+import { Metrics } from './http/metrics.js';
+import { IncidentService } from './incidents/service.js';
+import { InFlight } from './inflight.js';
+import type { Logger } from './log.js';
+import { openQueues, type Queues } from './queue/queues.js';
+import { createSlackEdge, registerListeners } from './slack/app.js';
+import { openStore, type Store } from './store/database.js';
+import { SeenEvents } from './store/seen-events.js';
+import { TimelineService } from './timeline/service.js';
+import { UserDirectory } from './users/directory.js';
+
+export interface Firebreak {
+  /** Where POST /slack/events, /healthz and /metrics are served. */
+  url: string;
+  store: Store;
+  queues: Queues;
+  /** Stops taking requests, lets in-flight work finish (5 s at most), closes queues and pools. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Redis key prefix / PostgreSQL schema of the queues; tests give each file its own. */
+  queuePrefix?: string;
+  /** Bind address; loopback unless told otherwise by the deployment. */
+  host?: string;
+}
+
+const DRAIN_MS = 5_000;
+
+/** The composition root: the only place that builds infrastructure and wires it together. */
+export async function startFirebreak(config: Config, log: Logger, options: StartOptions = {}): Promise<Firebreak> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  const queues = openQueues({
+    redisUrl: config.redisUrl,
+    postgresUrl: store.url,
+    log,
+    ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+  });
+  try {
+    const edge = await createSlackEdge(config.slack, log);
+    const metrics = new Metrics();
+    const inflight = new InFlight();
+    const users = new UserDirectory(store.pool, edge.gateway);
+    const incidents = new IncidentService({
+      pool: store.pool,
+      slack: edge.gateway,
+      users,
+      settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
+      log,
+    });
+    const timeline = new TimelineService({
+      pool: store.pool,
+      slack: edge.gateway,
+      users,
+      incidents,
+      settings: { timezone: config.timezone, zoneAliases: config.zoneAliases },
+      log,
+    });
+    registerListeners(edge.app, {
+      services: { incidents, timeline },
+      gateway: edge.gateway,
+      seenEvents: new SeenEvents(store.pool),
+      inflight,
+      metrics,
+      log,
+    });
+
+    const server = createHttpServer({
+      slack: edge.requestListener,
+      checks: { store: store.ping, queue: queues.ping },
+      metrics,
+      log,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
+    });
+    await edge.start();
+    const { port } = server.address() as AddressInfo;
+    log.info({ port, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
+
+    let stopping: Promise<void> | null = null;
+    const stop = async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await inflight.drain(DRAIN_MS);
+      if (!drained) log.warn({ unfinished: inflight.size }, 'stopping with work still in flight');
+      server.closeAllConnections();
+      await closed;
+      await edge.stop();
+      await queues.close();
+      await store.close();
+    };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      store,
+      queues,
+      stop: () => (stopping ??= stop()),
+    };
+  } catch (error) {
+    await queues.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,28 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one bot process; a registry of its own so tests can run several apps. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'firebreak_http_requests_total',
+    help: 'HTTP requests received, by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly ackSeconds = new Histogram({
+    name: 'firebreak_slack_ack_seconds',
+    help: 'Time from a Slack request arriving to its HTTP answer (Slack gives up after 3 s)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+    registers: [this.registry],
+  });
+  readonly commands = new Counter({
+    name: 'firebreak_commands_total',
+    help: 'Slash commands handled, by subcommand and outcome',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_' });
+  }
+}

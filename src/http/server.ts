@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
+
+export type HealthCheck = () => Promise<void>;
+
+export interface HttpServerOptions {
+  /** Bolt's request listener for POST /slack/events; absent in Socket Mode. */
+  slack: ((req: IncomingMessage, res: ServerResponse) => void) | null;
+  checks: Record<string, HealthCheck>;
+  metrics: Metrics;
+  log: Logger;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function runCheck(check: HealthCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return 'ok';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The one HTTP server: Slack's requests, health for the orchestrator, metrics for Prometheus. */
+export function createHttpServer({ slack, checks, metrics, log }: HttpServerOptions): Server {
+  return createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0];
+    const route = path === '/slack/events' || path === '/healthz' || path === '/metrics' ? path : 'other';
+    res.on('finish', () => {
+      metrics.requests.inc({ route, status: String(res.statusCode) });
+      if (route === '/slack/events') metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+
+    if (route === '/slack/events' && req.method === 'POST' && slack) {
+      slack(req, res);
+      return;
+    }
+    if (route === '/healthz' && req.method === 'GET') {
+      void (async () => {
+        const names = Object.keys(checks);
+        const results = await Promise.all(names.map((name) => runCheck(checks[name]!)));
+        const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
+        const healthy = results.every((result) => result === 'ok');
+        if (!healthy) log.warn({ checks: report }, 'health check failed');
+        send(res, healthy ? 200 : 503, 'application/json', JSON.stringify({ status: healthy ? 'ok' : 'failing', checks: report }));
+      })();
+      return;
+    }
+    if (route === '/metrics' && req.method === 'GET') {
+      void metrics.registry.metrics().then((text) => send(res, 200, metrics.registry.contentType, text));
+      return;
+    }
+    send(res, 404, 'text/plain', 'not found\n');
+  });
+}

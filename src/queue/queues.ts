@@ -1,0 +1,96 @@
+import {
+  createPostgresBackend,
+  Queue,
+  Worker,
+  type IQueueBackend,
+  type Job,
+  type WorkerOptions,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+
+export type JobQueue<T> = Queue<T, unknown, string, T, unknown, string, IQueueBackend, unknown>;
+export type JobWorker<T> = Worker<T, unknown, string, IQueueBackend>;
+export type JobProcessor<T> = (job: Job<T, unknown, string>) => Promise<unknown>;
+
+export interface QueueSettings {
+  /** Redis for production; when null the queues live in PostgreSQL (BullMQ's PostgreSQL backend). */
+  redisUrl: string | null;
+  postgresUrl: string;
+  /** Namespaces keys (Redis) or the schema (PostgreSQL), so test files and deployments do not meet. */
+  prefix?: string;
+  log: Logger;
+}
+
+/** The one place that builds queue connections; everything else asks it for queues and workers. */
+export interface Queues {
+  readonly backend: 'redis' | 'postgres';
+  queue<T>(name: string): JobQueue<T>;
+  worker<T>(name: string, processor: JobProcessor<T>, options?: Pick<WorkerOptions, 'concurrency'>): JobWorker<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const HEALTH_QUEUE = 'health';
+
+export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }: QueueSettings): Queues {
+  const queues = new Map<string, JobQueue<unknown>>();
+  const workers: JobWorker<unknown>[] = [];
+  const redisClients: Redis[] = [];
+
+  const newRedis = (url: string): Redis => {
+    // BullMQ needs maxRetriesPerRequest null so blocking commands are not cut short.
+    const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+    client.on('error', (error: Error) => log.warn({ err: error.message }, 'Redis connection error'));
+    redisClients.push(client);
+    return client;
+  };
+  const sharedRedis = redisUrl === null ? null : newRedis(redisUrl);
+  // Schema names must be identifiers; the prefix is ours (never user input), so a simple mapping is enough.
+  const pgConnection = { connectionString: postgresUrl, schema: prefix.replace(/[^a-z0-9_]/gi, '_'), migrate: true, max: 5 };
+
+  const queueFor = <T>(name: string): JobQueue<T> => {
+    const existing = queues.get(name);
+    if (existing) return existing as JobQueue<T>;
+    const created = (
+      sharedRedis
+        ? new Queue<T>(name, { connection: sharedRedis, prefix })
+        : new Queue<T, unknown, string, T, unknown, string, IQueueBackend, typeof pgConnection>(
+            name,
+            { connection: pgConnection },
+            createPostgresBackend,
+          )
+    ) as JobQueue<T>;
+    created.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'queue error'));
+    queues.set(name, created as JobQueue<unknown>);
+    return created;
+  };
+
+  return {
+    backend: redisUrl === null ? 'postgres' : 'redis',
+    queue: queueFor,
+    worker<T>(name: string, processor: JobProcessor<T>, options: Pick<WorkerOptions, 'concurrency'> = {}) {
+      const worker = (
+        redisUrl !== null
+          ? new Worker<T>(name, processor, { connection: newRedis(redisUrl), prefix, ...options })
+          : new Worker<T, unknown, string, IQueueBackend, number, typeof pgConnection>(
+              name,
+              processor,
+              { connection: pgConnection, ...options },
+              createPostgresBackend,
+            )
+      ) as JobWorker<T>;
+      worker.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'worker error'));
+      workers.push(worker as JobWorker<unknown>);
+      return worker;
+    },
+    async ping() {
+      await queueFor(HEALTH_QUEUE).getJobCounts('waiting');
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
+    },
+  };
+}

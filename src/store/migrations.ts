@@ -1,0 +1,86 @@
+/**
+ * Versioned schema changes, applied in order at start-up. Never edit a released entry:
+ * add a new one, because replicas and old databases have already applied the earlier ones.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'incidents',
+    sql: `
+      CREATE TABLE incidents (
+        id bigserial PRIMARY KEY,
+        team_id text NOT NULL,
+        title text NOT NULL,
+        severity smallint NOT NULL CHECK (severity BETWEEN 1 AND 4),
+        status text NOT NULL CHECK (status IN ('investigating', 'identified', 'monitoring', 'resolved')),
+        -- opening: row exists, channel not yet made; open; closed; failed: Slack refused the channel
+        state text NOT NULL DEFAULT 'opening' CHECK (state IN ('opening', 'open', 'closed', 'failed')),
+        lead_user_id text,
+        opened_by text NOT NULL,
+        opened_at timestamptz NOT NULL DEFAULT now(),
+        closed_at timestamptz,
+        close_summary text,
+        origin_channel_id text,
+        channel_id text UNIQUE,
+        channel_name text,
+        card_ts text,
+        -- the Slack trigger_id of the request that opened it: a redelivered request opens nothing twice
+        open_request_id text UNIQUE,
+        problems text[] NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX incidents_open ON incidents (team_id, opened_at) WHERE state = 'open';
+
+      CREATE TABLE timeline_events (
+        id bigserial PRIMARY KEY,
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        occurred_at timestamptz NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        kind text NOT NULL CHECK (kind IN ('open', 'note', 'status', 'severity', 'lead', 'page', 'ack',
+                                           'lock_snapshot', 'pinned', 'close')),
+        author_id text,
+        text text NOT NULL DEFAULT '',
+        typed_time text,
+        typed_zone text,
+        zone_used text,
+        warnings text[] NOT NULL DEFAULT '{}',
+        source_ts text,
+        data jsonb NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX timeline_order ON timeline_events (incident_id, occurred_at, id);
+      -- a message becomes a timeline event once, however often it is pinned or redelivered
+      CREATE UNIQUE INDEX timeline_once_per_message ON timeline_events (incident_id, kind, source_ts)
+        WHERE source_ts IS NOT NULL;
+
+      CREATE TABLE channel_messages (
+        channel_id text NOT NULL,
+        ts text NOT NULL,
+        user_id text,
+        text text NOT NULL DEFAULT '',
+        thread_ts text,
+        posted_at timestamptz NOT NULL,
+        edited_at timestamptz,
+        deleted boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (channel_id, ts)
+      );
+
+      CREATE TABLE slack_events_seen (
+        event_id text PRIMARY KEY,
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE slack_users (
+        user_id text PRIMARY KEY,
+        tz text,
+        is_bot boolean NOT NULL DEFAULT false,
+        deleted boolean NOT NULL DEFAULT false,
+        fetched_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];

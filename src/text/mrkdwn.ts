@@ -1,0 +1,16 @@
+/**
+ * Escapes text people typed so Slack shows it and never acts on it: `<!channel>`, `<@U…>` and
+ * links only have meaning through `<`, `>` and `&`, which Slack asks us to escape.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts text to `max` characters at most, marking the cut, for Slack's per-field limits. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}

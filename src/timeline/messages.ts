@@ -1,0 +1,49 @@
+import type { Queryable } from '../incidents/repository.js';
+import type { ChannelMessage } from '../ports/slack.js';
+
+/** Slack message ts ("1690107420.000100") → the instant it was posted. */
+export function tsToDate(ts: string): Date {
+  const [seconds = '0', fraction = '0'] = ts.split('.');
+  return new Date(Number(seconds) * 1000 + Math.floor(Number(fraction.padEnd(6, '0').slice(0, 6)) / 1000));
+}
+
+interface MessageRow {
+  ts: string;
+  user_id: string | null;
+  text: string;
+  thread_ts: string | null;
+}
+
+/** Incident-channel messages captured live from the Events API: the postmortem's raw material. */
+export class MessageLog {
+  constructor(private readonly db: Queryable) {}
+
+  async record(channelId: string, message: ChannelMessage): Promise<void> {
+    await this.db.query(
+      `INSERT INTO channel_messages (channel_id, ts, user_id, text, thread_ts, posted_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (channel_id, ts) DO NOTHING`,
+      [channelId, message.ts, message.userId, message.text, message.threadTs, tsToDate(message.ts)],
+    );
+  }
+
+  async edit(channelId: string, ts: string, text: string, editedAt: Date): Promise<void> {
+    await this.db.query(
+      'UPDATE channel_messages SET text = $3, edited_at = $4 WHERE channel_id = $1 AND ts = $2',
+      [channelId, ts, text, editedAt],
+    );
+  }
+
+  async remove(channelId: string, ts: string): Promise<void> {
+    await this.db.query('UPDATE channel_messages SET deleted = true WHERE channel_id = $1 AND ts = $2', [channelId, ts]);
+  }
+
+  async find(channelId: string, ts: string): Promise<ChannelMessage | null> {
+    const { rows } = await this.db.query<MessageRow>(
+      'SELECT ts, user_id, text, thread_ts FROM channel_messages WHERE channel_id = $1 AND ts = $2 AND NOT deleted',
+      [channelId, ts],
+    );
+    const row = rows[0];
+    return row ? { ts: row.ts, userId: row.user_id, text: row.text, threadTs: row.thread_ts } : null;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Queryable } from '../incidents/repository.js';
+import type { EventKind, NewTimelineEvent, TimelineEvent } from './model.js';
+
+interface EventRow {
+  id: string;
+  incident_id: string;
+  occurred_at: Date;
+  recorded_at: Date;
+  kind: string;
+  author_id: string | null;
+  text: string;
+  typed_time: string | null;
+  typed_zone: string | null;
+  zone_used: string | null;
+  warnings: string[];
+  source_ts: string | null;
+  data: Record<string, unknown>;
+}
+
+function toEvent(row: EventRow): TimelineEvent {
+  return {
+    id: Number(row.id),
+    incidentId: Number(row.incident_id),
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+    kind: row.kind as EventKind,
+    authorId: row.author_id,
+    text: row.text,
+    typedTime: row.typed_time,
+    typedZone: row.typed_zone,
+    zoneUsed: row.zone_used,
+    warnings: row.warnings,
+    sourceTs: row.source_ts,
+    data: row.data,
+  };
+}
+
+export class TimelineRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Records an event; null when an event from the same Slack message was already recorded. */
+  async add(event: NewTimelineEvent): Promise<TimelineEvent | null> {
+    const { rows } = await this.db.query<EventRow>(
+      `INSERT INTO timeline_events
+         (incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (incident_id, kind, source_ts) WHERE source_ts IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        event.incidentId,
+        event.occurredAt,
+        event.kind,
+        event.authorId,
+        event.text,
+        event.typedTime ?? null,
+        event.typedZone ?? null,
+        event.zoneUsed ?? null,
+        event.warnings ?? [],
+        event.sourceTs ?? null,
+        event.data ?? {},
+      ],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  /** The incident's events in the order they happened, ties in the order they were recorded. */
+  async list(incidentId: number): Promise<TimelineEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      'SELECT * FROM timeline_events WHERE incident_id = $1 ORDER BY occurred_at, id',
+      [incidentId],
+    );
+    return rows.map(toEvent);
+  }
+}

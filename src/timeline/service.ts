@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import { UserError, type CommandContext, type Reply } from '../commands/context.js';
+import type { IncidentService } from '../incidents/service.js';
+import type { Logger } from '../log.js';
+import type { ChannelMessage, SlackGateway } from '../ports/slack.js';
+import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
+import { formatInstant, slackDateToken } from '../time/format.js';
+import { parseLeadingTime, type ParsedTime } from '../time/parse.js';
+import type { UserDirectory } from '../users/directory.js';
+import { MessageLog, tsToDate } from './messages.js';
+import { TimelineRepository } from './repository.js';
+import { TIMELINE_PAGE_SIZE, timelinePage } from './view.js';
+
+export interface TimelineSettings {
+  timezone: string;
+  zoneAliases: Readonly<Record<string, string>>;
+}
+
+export interface TimelineDeps {
+  pool: pg.Pool;
+  slack: SlackGateway;
+  users: UserDirectory;
+  incidents: IncidentService;
+  settings: TimelineSettings;
+  log: Logger;
+}
+
+const ZONE_SOURCE: Record<ParsedTime['zoneSource'], string> = {
+  explicit: 'as typed',
+  alias: 'from the abbreviation you typed',
+  user: 'your Slack time zone',
+  team: 'the team time zone (Slack has none for you)',
+};
+
+/** The incident timeline: notes, pins, captured messages, and reading it back in anyone's zone. */
+export class TimelineService {
+  private readonly events: TimelineRepository;
+  private readonly messages: MessageLog;
+
+  constructor(private readonly deps: TimelineDeps) {
+    this.events = new TimelineRepository(deps.pool);
+    this.messages = new MessageLog(deps.pool);
+  }
+
+  async addNote(ctx: CommandContext, input: string): Promise<Reply> {
+    const incident = await this.deps.incidents.forChannel(ctx.channelId);
+    const userZone = await this.deps.users.zoneOf(ctx.userId);
+    const parsed = parseLeadingTime(input, {
+      now: ctx.receivedAt,
+      userZone,
+      teamZone: this.deps.settings.timezone,
+      aliases: this.deps.settings.zoneAliases,
+    });
+    if (!parsed.ok) throw new UserError(parsed.error, parsed.hint);
+    const { time, rest } = parsed;
+    const occurredAt = time?.instant ?? ctx.receivedAt;
+    const zone = time?.zone ?? userZone ?? this.deps.settings.timezone;
+    await this.events.add({
+      incidentId: incident.id,
+      occurredAt,
+      kind: 'note',
+      authorId: ctx.userId,
+      text: rest,
+      typedTime: time?.typed ?? null,
+      typedZone: time?.zoneToken ?? null,
+      zoneUsed: time?.zone ?? null,
+      warnings: time?.warnings ?? [],
+    });
+
+    const when = slackDateToken(occurredAt, zone);
+    await this.deps.slack
+      .postMessage(incident.channelId!, {
+        text: `:memo: ${mention(ctx.userId)} noted (${when}): ${escapeMrkdwn(rest)}`,
+      })
+      .catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'could not echo a note in the channel'));
+    const lines = [
+      time
+        ? `Added to the timeline at ${when}: ${formatInstant(occurredAt, zone)}, read in ${zone} (${ZONE_SOURCE[time.zoneSource]}).`
+        : `Added to the timeline at ${when}.`,
+      ...(time?.warnings ?? []).map((warning) => `:warning: ${warning}`),
+    ];
+    return { text: lines.join('\n') };
+  }
+
+  /** The timeline in the viewer's own Slack zone; `page` defaults to the latest page. */
+  async show(ctx: CommandContext, page?: number): Promise<Reply> {
+    const incident = await this.deps.incidents.forChannel(ctx.channelId);
+    return this.render(incident.id, ctx.userId, page);
+  }
+
+  async showPage(incidentId: number, viewerId: string, page: number): Promise<Reply> {
+    return this.render(incidentId, viewerId, page);
+  }
+
+  private async render(incidentId: number, viewerId: string, page?: number): Promise<Reply> {
+    const incident = await this.deps.incidents.byId(incidentId);
+    const events = await this.events.list(incidentId);
+    const zone = (await this.deps.users.zoneOf(viewerId)) ?? this.deps.settings.timezone;
+    const last = Math.max(0, Math.ceil(events.length / TIMELINE_PAGE_SIZE) - 1);
+    return timelinePage(incident, events, zone, page ?? last);
+  }
+
+  /** A live message from an incident channel, kept for the timeline and the postmortem. */
+  async captureMessage(channelId: string, message: ChannelMessage): Promise<void> {
+    if (!(await this.deps.incidents.findByChannel(channelId))) return;
+    await this.messages.record(channelId, message);
+  }
+
+  async captureEdit(channelId: string, ts: string, text: string, editedAt: Date): Promise<void> {
+    await this.messages.edit(channelId, ts, text, editedAt);
+  }
+
+  async captureDeletion(channelId: string, ts: string): Promise<void> {
+    await this.messages.remove(channelId, ts);
+  }
+
+  /**
+   * A pinned (or :pushpin:-reacted) message becomes an event at the time it was posted, once,
+   * however many times Slack delivers the event or people react.
+   */
+  async recordPin(channelId: string, ts: string, pinnedBy: string, known?: ChannelMessage): Promise<boolean> {
+    const incident = await this.deps.incidents.findByChannel(channelId);
+    if (!incident) return false;
+    const message =
+      known ?? (await this.messages.find(channelId, ts)) ?? (await this.deps.slack.fetchMessage(channelId, ts));
+    if (!message) {
+      this.deps.log.info({ channelId, ts }, 'pinned message is gone; nothing recorded');
+      return false;
+    }
+    const event = await this.events.add({
+      incidentId: incident.id,
+      occurredAt: tsToDate(ts),
+      kind: 'pinned',
+      authorId: message.userId,
+      text: message.text,
+      sourceTs: ts,
+      data: { pinnedBy },
+    });
+    return event !== null;
+  }
+}

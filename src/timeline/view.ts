@@ -1,0 +1,63 @@
+import type { Block, SlackMessage } from '../ports/slack.js';
+import { escapeMrkdwn, mention, truncate } from '../text/mrkdwn.js';
+import { formatInstant } from '../time/format.js';
+import type { Incident } from '../incidents/model.js';
+import type { TimelineEvent } from './model.js';
+
+/** Events per page: one section block each keeps a page far inside Slack's 50-block limit. */
+export const TIMELINE_PAGE_SIZE = 20;
+// A section's text may hold 3,000 characters; the time and author take some of that.
+const MAX_EVENT_TEXT = 2_500;
+export const TIMELINE_PAGE_ACTION = 'timeline_page';
+
+const KIND_LABEL: Record<TimelineEvent['kind'], string> = {
+  open: ':rotating_light: opened',
+  note: ':memo: note',
+  status: ':arrows_counterclockwise: status',
+  severity: ':bar_chart: severity',
+  lead: ':bust_in_silhouette: lead',
+  page: ':pager: page',
+  ack: ':raised_hand: ack',
+  lock_snapshot: ':lock: locks',
+  pinned: ':pushpin: pinned',
+  close: ':white_check_mark: closed',
+};
+
+/** The event's own words, with user text escaped and only the bot's own markup left active. */
+export function describeEvent(event: TimelineEvent): string {
+  if (event.kind === 'lead' && typeof event.data['to'] === 'string') return `lead is now ${mention(event.data['to'])}`;
+  return escapeMrkdwn(truncate(event.text, MAX_EVENT_TEXT));
+}
+
+export function timelineLine(event: TimelineEvent, zone: string): string {
+  const by = event.authorId ? ` · ${mention(event.authorId)}` : '';
+  const typed = event.typedTime ? ` _(typed “${escapeMrkdwn(event.typedTime)}”)_` : '';
+  return `*${formatInstant(event.occurredAt, zone)}* ${KIND_LABEL[event.kind]}${by}\n${describeEvent(event)}${typed}`;
+}
+
+/** One page of the timeline, newest page last, with buttons to move between pages. */
+export function timelinePage(incident: Incident, events: TimelineEvent[], zone: string, page: number): SlackMessage {
+  const pages = Math.max(1, Math.ceil(events.length / TIMELINE_PAGE_SIZE));
+  const current = Math.min(Math.max(page, 0), pages - 1);
+  const slice = events.slice(current * TIMELINE_PAGE_SIZE, (current + 1) * TIMELINE_PAGE_SIZE);
+  const heading = `*Timeline of incident #${incident.id}: ${escapeMrkdwn(incident.title)}*\nTimes in ${zone}${
+    pages > 1 ? ` · page ${current + 1} of ${pages}` : ''
+  } · ${events.length} event${events.length === 1 ? '' : 's'}`;
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];
+  for (const event of slice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: timelineLine(event, zone) } });
+  if (events.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing recorded yet._' } });
+  const buttons: Block[] = [];
+  if (current > 0) buttons.push(pageButton('← Earlier', incident.id, current - 1));
+  if (current < pages - 1) buttons.push(pageButton('Later →', incident.id, current + 1));
+  if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
+  return { text: `Timeline of incident #${incident.id} (${events.length} events)`, blocks };
+}
+
+function pageButton(label: string, incidentId: number, page: number): Block {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: label },
+    action_id: `${TIMELINE_PAGE_ACTION}_${page}`,
+    value: `${incidentId}:${page}`,
+  };
+}

@@ -1,0 +1,44 @@
+import type { Queryable } from '../incidents/repository.js';
+import type { SlackGateway, SlackUser } from '../ports/slack.js';
+
+// People rarely change zone mid-incident; a day keeps users.info calls (rate limited) rare.
+const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface UserRow {
+  user_id: string;
+  tz: string | null;
+  is_bot: boolean;
+  deleted: boolean;
+}
+
+/** Slack users as the bot needs them (zone, bot, deleted), cached in PostgreSQL for every replica. */
+export class UserDirectory {
+  constructor(
+    private readonly db: Queryable,
+    private readonly slack: SlackGateway,
+    private readonly ttlMs = DEFAULT_TTL_MS,
+  ) {}
+
+  async get(userId: string): Promise<SlackUser | null> {
+    const cached = await this.db.query<UserRow>(
+      `SELECT * FROM slack_users WHERE user_id = $1 AND fetched_at > now() - make_interval(secs => $2)`,
+      [userId, this.ttlMs / 1000],
+    );
+    const row = cached.rows[0];
+    if (row) return { id: row.user_id, tz: row.tz, isBot: row.is_bot, deleted: row.deleted };
+    const user = await this.slack.userInfo(userId);
+    if (user) {
+      await this.db.query(
+        `INSERT INTO slack_users (user_id, tz, is_bot, deleted, fetched_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (user_id) DO UPDATE SET tz = $2, is_bot = $3, deleted = $4, fetched_at = now()`,
+        [user.id, user.tz, user.isBot, user.deleted],
+      );
+    }
+    return user;
+  }
+
+  /** The user's IANA zone from Slack, or null when unknown. */
+  async zoneOf(userId: string): Promise<string | null> {
+    return (await this.get(userId))?.tz ?? null;
+  }
+}
