@@ -1,0 +1,14 @@
+import { chatMethods } from './chat.js';
+import type { MethodTable } from './context.js';
+import { conversationMethods } from './conversations.js';
+import { fileMethods } from './files.js';
+import { userMethods } from './users.js';
+import { viewMethods } from './views.js';
+
+export const METHODS: MethodTable = {
+  ...userMethods,
+  ...conversationMethods,
+  ...chatMethods,
+  ...viewMethods,
+  ...fileMethods,
+};
