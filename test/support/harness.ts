@@ -26,6 +26,8 @@ export interface HarnessOptions {
   /** firebreak.yml contents; the default sets the seed postmortem's zone. */
   yaml?: string;
   queues?: 'postgres' | 'redis';
+  /** The fake Slack's clock (ms), to post messages in the past. */
+  slackNow?: () => number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface HarnessOptions {
  */
 export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase(label);
-  const fake = await startFakeSlack();
+  const fake = await startFakeSlack(options.slackNow ? { now: options.slackNow } : {});
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-e2e-'));
   const configPath = join(dir, 'firebreak.yml');
   writeFileSync(configPath, options.yaml ?? 'timezone: Africa/Nairobi\nchannel_prefix: inc\n');
