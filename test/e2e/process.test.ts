@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { SlackDriver } from '../support/slack-driver.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SECRET = 'process-test-signing-secret';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(url: string, proc: Running, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void proc.exited.then((code) => (exitCode = code));
+  for (;;) {
+    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (exitCode !== undefined) throw new Error(`the bot exited with ${exitCode}:\n${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`no healthy answer from ${url} within ${timeoutMs} ms:\n${proc.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let fake: FakeSlack;
+let db: TestDatabase;
+const dir = mkdtempSync(join(tmpdir(), 'firebreak-process-'));
+// The embedded PostgreSQL runs as user postgres when the tests run as root: it must reach the data.
+chmodSync(dir, 0o755);
+beforeAll(async () => {
+  fake = await startFakeSlack();
+  db = await createTestDatabase('process');
+  writeFileSync(join(dir, 'firebreak.yml'), 'timezone: Africa/Nairobi\n');
+});
+afterAll(async () => {
+  await fake?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function slackEnv(port: number): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
+  };
+}
+
+describe('the firebreak process', () => {
+  it.each([
+    [{}, 'SLACK_BOT_TOKEN is not set'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', PORT: 'x' }, 'PORT must be a port number'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', FIREBREAK_CONFIG: '/nope.yml' }, 'FIREBREAK_CONFIG'],
+  ])('stops with exit code 2 and one line naming the bad setting (%j)', async (env, message) => {
+    const proc = run(env);
+    expect(await proc.exited).toBe(2);
+    const lines = proc.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+  });
+
+  it('stops with exit code 2 when Slack rejects the token', async () => {
+    const port = await freePort();
+    const proc = run({ ...slackEnv(port), SLACK_BOT_TOKEN: 'xoxb-revoked', DATABASE_URL: db.url });
+    expect(await proc.exited).toBe(2);
+    expect(proc.output()).toContain('SLACK_BOT_TOKEN was rejected by Slack');
+  });
+
+  it('finishes in-flight work on SIGTERM, then exits 0, never logging a secret', async () => {
+    const port = await freePort();
+    const proc = run({ ...slackEnv(port), DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    const url = `http://127.0.0.1:${port}`;
+    await healthy(url, proc);
+    fake.addUser({ id: 'U0SIGTERM1', name: 'sam', tz: 'UTC' });
+    const general = fake.addChannel({ name: 'ops' }).id;
+    // Slack is slow to create the channel: the work is still running when SIGTERM arrives.
+    fake.delay('conversations.create', 1_000);
+    const driver = new SlackDriver({ botUrl: url, signingSecret: SECRET, fake });
+    const result = await driver.slashCommand({ text: 'open sev2 Shutdown drill', userId: 'U0SIGTERM1', channelId: general });
+    expect(result.status).toBe(200);
+    proc.child.kill('SIGTERM');
+    const started = Date.now();
+    expect(await proc.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(String(result.responses()[0]?.body['text'])).toContain('Opened incident');
+    expect(fake.channels().some((c) => c.name.endsWith('shutdown-drill'))).toBe(true);
+    driver.close();
+    const log = proc.output();
+    expect(log).toContain('Firebreak is running');
+    expect(log).not.toContain(fake.botToken);
+    expect(log).not.toContain(SECRET);
+  });
+
+  it('runs on the embedded PostgreSQL and PostgreSQL-backed queues when DATABASE_URL and REDIS_URL are unset', async () => {
+    const port = await freePort();
+    const dataDir = join(dir, 'data');
+    const proc = run({ ...slackEnv(port), FIREBREAK_DATA_DIR: dataDir });
+    await healthy(`http://127.0.0.1:${port}`, proc, 50_000).finally(() => proc.child.kill('SIGTERM'));
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain('embedded PostgreSQL started');
+    expect(proc.output()).toContain('"queues":"postgres"');
+  }, 60_000);
+});
