@@ -82,7 +82,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!redisUp) {
     if (strict) throw new Error(`CI needs Redis at ${REDIS_URL}; .ci/run starts it`);
     console.warn(
-      `No Redis at ${REDIS_URL}: the Redis-backed queue tests are SKIPPED (their PostgreSQL-backed twins still run).`,
+      `No Redis at ${REDIS_URL}: SKIPPING the Redis-backed tests ("queues on redis" in test/queue/queues.test.ts and ` +
+        `test/e2e/incident-lifecycle.test.ts); their PostgreSQL-backed twins still run.`,
     );
   }
   project.provide('pgAdminUrl', pgUrl);
