@@ -48,7 +48,8 @@ export function webClientGateway(client: WebClient): SlackGateway {
     },
     async invite(channel, users) {
       try {
-        await client.conversations.invite({ channel, users: users.join(',') });
+        // force: one person already in the channel must not stop the others from being invited.
+        await client.conversations.invite({ channel, users: users.join(','), force: true });
       } catch (error) {
         // Being there already is the outcome we wanted.
         if (codeOf(error) !== 'already_in_channel') throw new SlackApiError('conversations.invite', codeOf(error));

@@ -206,6 +206,31 @@ describe('bad input and Slack failures', () => {
     expect(h.fake.channels().some((c) => c.name.includes('forged'))).toBe(false);
   });
 
+  it('opens one incident when Slack delivers the same /incident open twice', async () => {
+    const hook = h.fake.issueResponseUrl({ channelId: general, userId: ALICE });
+    const body = new URLSearchParams({
+      team_id: h.fake.teamId,
+      channel_id: general,
+      user_id: ALICE,
+      command: '/incident',
+      text: 'open sev2 Delivered twice',
+      response_url: hook.url,
+      trigger_id: h.fake.issueTrigger(ALICE),
+    }).toString();
+    const first = await h.driver.send(body, 'application/x-www-form-urlencoded');
+    const retry = await h.driver.send(body, 'application/x-www-form-urlencoded', {
+      headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' },
+    });
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    const replies = await h.fake.waitForResponses(hook.id, 2, 5_000);
+    expect(replies.map((r) => String(r.body['text']))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Opened incident #\d+/), expect.stringMatching(/is (open in|still being opened)/)]),
+    );
+    const { rows } = await h.db.query(`SELECT count(*)::int AS n FROM incidents WHERE title = 'Delivered twice'`);
+    expect(rows[0]).toEqual({ n: 1 });
+    expect(h.fake.channels().filter((c) => c.name.includes('delivered-twice'))).toHaveLength(1);
+  });
+
   it('keeps a consistent incident when the invite fails half-way', async () => {
     h.fake.failNext('conversations.invite', 'user_is_restricted');
     const result = await open(h, general, 'Payments lagging');
