@@ -297,14 +297,14 @@ describe('bad input and Slack failures', () => {
     const refused = await h.driver.viewSubmission({
       userId: ALICE,
       viewId: view.id,
-      values: { title: { title_input: ':fire:' }, severity: { severity_select: { selected_option: { value: 'sev1' } } } },
+      values: { title: { title_input: ':fire:' }, severity: { severity_select: { type: 'static_select', selected_option: { value: 'sev1' } } } },
     });
     expect(refused.body).toMatchObject({ response_action: 'errors', errors: { title: expect.stringContaining('emoji') } });
 
     const accepted = await h.driver.viewSubmission({
       userId: ALICE,
       viewId: view.id,
-      values: { title: { title_input: 'Disk full on db-2' }, severity: { severity_select: { selected_option: { value: 'sev1' } } } },
+      values: { title: { title_input: 'Disk full on db-2' }, severity: { severity_select: { type: 'static_select', selected_option: { value: 'sev1' } } } },
     });
     expect(accepted.status).toBe(200);
     const { rows } = await eventually(async () => {
