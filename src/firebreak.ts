@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
 import { IncidentService } from './incidents/service.js';
+import { startHousekeeping } from './housekeeping.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { openQueues, type Queues } from './queue/queues.js';
@@ -78,6 +79,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       server.once('error', reject);
       server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
     });
+    await startHousekeeping(queues, store.pool, log);
     await edge.start();
     const { port } = server.address() as AddressInfo;
     log.info({ port, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');

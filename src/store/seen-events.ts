@@ -15,4 +15,13 @@ export class SeenEvents {
     );
     return rowCount === 1;
   }
+
+  /** Forgets ids older than Slack's retry window (minutes), so the table stays small. */
+  async prune(olderThanMs: number): Promise<number> {
+    const { rowCount } = await this.db.query(
+      'DELETE FROM slack_events_seen WHERE seen_at < now() - make_interval(secs => $1)',
+      [olderThanMs / 1000],
+    );
+    return rowCount ?? 0;
+  }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HOUSEKEEPING_QUEUE, PRUNE_SCHEDULER } from '../../src/housekeeping.js';
 import type { FakeMessage } from '../support/fake-slack/types.js';
 import { eventually, recordedCounts, startHarness, type Harness } from '../support/harness.js';
 
@@ -134,6 +135,11 @@ describe.each(backends)('the incident lifecycle, queues on $queues', ({ queues, 
     expect(metrics).toMatch(/firebreak_http_requests_total\{route="\/slack\/events",status="200"\} \d+/);
     expect(metrics).toMatch(/firebreak_slack_ack_seconds_bucket\{le="0.1"\} \d+/);
     expect(metrics).toMatch(/firebreak_commands_total\{command="open",outcome="ok"\} \d+/);
+  });
+
+  it.skipIf(skip)('schedules its hourly housekeeping on the queue', async () => {
+    const scheduler = await h.bot.queues.queue(HOUSEKEEPING_QUEUE).getJobScheduler(PRUNE_SCHEDULER);
+    expect(scheduler).toMatchObject({ every: 3_600_000 });
   });
 });
 
