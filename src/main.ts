@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startFirebreak } from './firebreak.js';
+import { startFirebreak, type Firebreak } from './firebreak.js';
 import { createLogger } from './log.js';
 
 function fail(line: string, code: number): never {
@@ -16,20 +16,26 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-try {
-  const firebreak = await startFirebreak(config, log);
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    firebreak.stop().then(
+let starting: Promise<Firebreak> | undefined;
+// Installed before start-up begins: a SIGTERM that arrives while we start still shuts down cleanly.
+const shutdown = (signal: string) => {
+  log.info({ signal }, 'shutting down');
+  (starting ?? Promise.reject(new Error('not started')))
+    .then((firebreak) => firebreak.stop())
+    .then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: String(error) }, 'shutdown failed');
         process.exit(1);
       },
     );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+};
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));
+starting = startFirebreak(config, log);
+
+try {
+  await starting;
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   // Bolt checks the token with auth.test at start-up: a rejected token is a bad setting.

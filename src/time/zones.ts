@@ -50,13 +50,22 @@ function partsFormatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// Building a DateTimeFormat is costly and the set of names people type is small: remember answers.
+const intlAnswers = new Map<string, string | null>();
+
 /** Intl accepts the name (in any case, and including abbreviations Node maps silently). */
 function intlAccepts(name: string): string | null {
+  const known = intlAnswers.get(name);
+  if (known !== undefined) return known;
+  let resolved: string | null;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return null;
+    resolved = null;
   }
+  // Bounded: only a flood of distinct junk names could grow it, and then we stop remembering.
+  if (intlAnswers.size < 1_000) intlAnswers.set(name, resolved);
+  return resolved;
 }
 
 // IANA spells every segment Capitalised ("America/Port-au-Prince", "Etc/GMT+3"); a segment

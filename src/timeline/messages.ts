@@ -27,15 +27,26 @@ export class MessageLog {
     );
   }
 
-  async edit(channelId: string, ts: string, text: string, editedAt: Date): Promise<void> {
+  /**
+   * Slack does not promise event order: an edit or a deletion can arrive before the message
+   * itself, so both write the row if it is not there yet, and `record` then leaves it alone.
+   */
+  async edit(channelId: string, message: ChannelMessage, editedAt: Date): Promise<void> {
     await this.db.query(
-      'UPDATE channel_messages SET text = $3, edited_at = $4 WHERE channel_id = $1 AND ts = $2',
-      [channelId, ts, text, editedAt],
+      `INSERT INTO channel_messages (channel_id, ts, user_id, text, thread_ts, posted_at, edited_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (channel_id, ts) DO UPDATE SET text = $4, edited_at = $7
+       WHERE channel_messages.edited_at IS NULL OR channel_messages.edited_at <= $7`,
+      [channelId, message.ts, message.userId, message.text, message.threadTs, tsToDate(message.ts), editedAt],
     );
   }
 
   async remove(channelId: string, ts: string): Promise<void> {
-    await this.db.query('UPDATE channel_messages SET deleted = true WHERE channel_id = $1 AND ts = $2', [channelId, ts]);
+    await this.db.query(
+      `INSERT INTO channel_messages (channel_id, ts, posted_at, deleted) VALUES ($1, $2, $3, true)
+       ON CONFLICT (channel_id, ts) DO UPDATE SET deleted = true`,
+      [channelId, ts, tsToDate(ts)],
+    );
   }
 
   async find(channelId: string, ts: string): Promise<ChannelMessage | null> {

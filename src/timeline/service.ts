@@ -106,11 +106,13 @@ export class TimelineService {
     await this.messages.record(channelId, message);
   }
 
-  async captureEdit(channelId: string, ts: string, text: string, editedAt: Date): Promise<void> {
-    await this.messages.edit(channelId, ts, text, editedAt);
+  async captureEdit(channelId: string, message: ChannelMessage, editedAt: Date): Promise<void> {
+    if (!(await this.deps.incidents.findByChannel(channelId))) return;
+    await this.messages.edit(channelId, message, editedAt);
   }
 
   async captureDeletion(channelId: string, ts: string): Promise<void> {
+    if (!(await this.deps.incidents.findByChannel(channelId))) return;
     await this.messages.remove(channelId, ts);
   }
 

@@ -12,7 +12,7 @@ interface MessageLike {
   text?: string;
   thread_ts?: string;
   deleted_ts?: string;
-  message?: { ts?: string; text?: string; edited?: { ts?: string } };
+  message?: { ts?: string; text?: string; user?: string; bot_id?: string; thread_ts?: string; edited?: { ts?: string } };
 }
 
 // Subtypes that are people (or integrations) saying something worth keeping.
@@ -26,9 +26,14 @@ export function registerChannelEvents(app: App, deps: { timeline: TimelineServic
     const message = event as MessageLike;
     const channel = message.channel;
     if (!channel) return;
-    if (message.subtype === 'message_changed' && message.message?.ts) {
-      const editedTs = message.message.edited?.ts ?? message.ts;
-      await timeline.captureEdit(channel, message.message.ts, message.message.text ?? '', editedTs ? tsToDate(editedTs) : new Date());
+    const changed = message.message;
+    if (message.subtype === 'message_changed' && changed?.ts) {
+      const editedTs = changed.edited?.ts ?? message.ts;
+      await timeline.captureEdit(
+        channel,
+        { ts: changed.ts, userId: changed.user ?? changed.bot_id ?? null, text: changed.text ?? '', threadTs: changed.thread_ts ?? null },
+        editedTs ? tsToDate(editedTs) : new Date(),
+      );
       return;
     }
     if (message.subtype === 'message_deleted' && message.deleted_ts) {
