@@ -128,6 +128,9 @@ export class IncidentService {
 
   private describeRedelivery(incident: Incident): Reply {
     if (incident.channelId) return { text: `Incident #${incident.id} is open in <#${incident.channelId}>.` };
+    if (incident.state === 'failed') {
+      return { text: `:warning: Incident #${incident.id} could not be opened (${incident.problems.join('; ')}). Try again.` };
+    }
     return { text: `Incident #${incident.id} is still being opened.` };
   }
 

@@ -37,8 +37,15 @@ export class UserDirectory {
     return user;
   }
 
-  /** The user's IANA zone from Slack, or null when unknown. */
+  /**
+   * The user's IANA zone from Slack, or null when unknown. A Slack failure here must not block a
+   * note: the caller falls back to the team zone and says so.
+   */
   async zoneOf(userId: string): Promise<string | null> {
-    return (await this.get(userId))?.tz ?? null;
+    try {
+      return (await this.get(userId))?.tz ?? null;
+    } catch {
+      return null;
+    }
   }
 }

@@ -103,6 +103,15 @@ describe('the timeline', () => {
     expect(lines[2]).toContain('rollback done');
   });
 
+  it('falls back to the team zone, and says so, when Slack cannot tell the typist’s zone', async () => {
+    const channel = await openIncident('No zone');
+    h.fake.addUser({ id: 'U0NOZONE01', name: 'pat', tz: 'Asia/Tokyo' });
+    h.fake.failNext('users.info', 'internal_error', 5);
+    const reply = String((await command('U0NOZONE01', channel, 'note 2024-07-01 12:00 cache flushed'))['text']);
+    expect(reply).toContain('2024-07-01 12:00 EAT');
+    expect(reply).toContain('the team time zone');
+  });
+
   it('refuses a future time and keeps nothing of it', async () => {
     const channel = await openIncident('Future');
     const reply = await command(NAIROBI, channel, 'note 2099-01-01 10:00 from the future');
