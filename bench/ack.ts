@@ -27,8 +27,7 @@
 // figures also include the fake Slack answering its response_url posts (Slack's work, in
 // production). BENCH_SPLIT=1 gives each app an event loop of its own, as in production, where
 // the client and the fake Slack no longer compete with the app (on 2 cores they run in parallel).
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createScratchDatabase } from '../test/support/scratch-database.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { SlackDriver, type InteractionResult } from '../test/support/slack-driver.js';
 import { startApp, startAppProcess, type AppSettings } from './apps.js';
@@ -136,31 +135,6 @@ interface Target {
   worksAfterAck: boolean;
   /** Requests sent so far. */
   sent: number;
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `fb_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: ADMIN_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 // ── batches ───────────────────────────────────────────────────────────────────────────────────
@@ -286,7 +260,7 @@ async function main(): Promise<void> {
     for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('clean-up:', error));
   };
   try {
-    const database = await createDatabase();
+    const database = await createScratchDatabase(ADMIN_URL, 'fb_bench');
     cleanups.push(() => database.drop());
     const fake = await startFakeSlack();
     cleanups.push(() => fake.close());

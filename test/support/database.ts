@@ -1,46 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
 /** A fresh, empty database of its own for one test file, dropped afterwards. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const adminUrl = inject('pgAdminUrl');
-  const name = `fbt_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        // pg's pool.end() resolves before its sockets close; killing those half-closed sessions
-        // would surface as uncaught errors, so wait for them to leave before forcing the rest.
-        const deadline = Date.now() + 5_000;
-        while (Date.now() < deadline) {
-          const { rows } = await client.query<{ n: string }>(
-            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
-            [name],
-          );
-          if (rows[0]?.n === '0') break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+export function createTestDatabase(label: string): Promise<TestDatabase> {
+  return createScratchDatabase(inject('pgAdminUrl'), `fbt_${label}`);
 }
