@@ -48,7 +48,7 @@ describe('timeline view', () => {
     }
     expect(last.blocks!.length).toBeLessThanOrEqual(50);
     const first = timelinePage(incident, events, 'UTC', 0);
-    const buttons = (first.blocks!.at(-1) as { elements: { value: string }[] }).elements;
+    const buttons = (first.blocks!.at(-1) as unknown as { elements: { value: string }[] }).elements;
     expect(buttons.map((b) => b.value)).toEqual(['3:1']);
     expect(JSON.stringify(first.blocks![0])).toContain('Lock &lt;!here&gt;');
   });
