@@ -1,9 +1,15 @@
 // A faithful fake of the Slack Web API on loopback, for tests. Point the bot at `fake.apiUrl`
-// (SLACK_API_URL / Bolt's clientOptions.slackApiUrl) and drive it with SlackDriver.
+// (SLACK_API_URL / Bolt's clientOptions.slackApiUrl) and drive it with SlackDriver over HTTP, or
+// give it `fake.appToken` (SLACK_APP_TOKEN) and drive it over Socket Mode with `send…OverSocket`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addReaction } from './fake-slack/methods/chat.js';
 import { Injections, createRequestHandler } from './fake-slack/server.js';
+import {
+  SocketModeServer, type AckResult, type DeliverOptions, type DisconnectReason, type SocketCommandResult,
+  type SocketConnectionInfo, type SocketEventOptions, type SocketEventResult, type SocketMessageRecord,
+  type SocketModeSettings, type SocketSlashCommandInput,
+} from './fake-slack/socket-mode.js';
 import { SYSTEM_SUBTYPES, SlackState, toApiMessage, type ChannelRecord, type Identity } from './fake-slack/state.js';
 import type {
   ApiCall, EphemeralRecord, FakeChannel, FakeMessage, FakeUser, MessageEvent, OpenedView, PinAddedEvent,
@@ -11,17 +17,25 @@ import type {
 } from './fake-slack/types.js';
 
 export type * from './fake-slack/types.js';
+export type {
+  AckResult, DeliverOptions, DisconnectReason, SocketCommandResult, SocketConnectionInfo, SocketEventOptions,
+  SocketEventResult, SocketMessageRecord, SocketModeSettings, SocketSlashCommandInput,
+} from './fake-slack/socket-mode.js';
+export type { CloseInfo } from './fake-slack/websocket.js';
 
 export interface FakeSlackOptions {
   /** The workspace clock in ms (message ts, trigger expiry, channel `created`). Default `Date.now`. */
   now?: () => number;
   botToken?: string;
+  /** The app-level token `apps.connections.open` takes. */
+  appToken?: string;
   teamId?: string;
   teamDomain?: string;
   botUserId?: string;
   botId?: string;
   appId?: string;
   botName?: string;
+  socketMode?: SocketModeSettings;
 }
 
 export interface AddChannelSpec {
@@ -47,17 +61,22 @@ export class FakeSlack {
   readonly url: string;
   readonly apiUrl: string;
   private readonly injections = new Injections();
+  private readonly socketMode: SocketModeServer;
 
   constructor(
     private readonly server: Server,
     private readonly state: SlackState,
+    socketMode: SocketModeSettings = {},
   ) {
     this.url = state.id.url;
     this.apiUrl = `${state.id.url}/api/`;
+    this.socketMode = new SocketModeServer(state, socketMode);
     server.on('request', createRequestHandler(state, this.injections));
+    server.on('upgrade', (req, socket, head) => this.socketMode.handleUpgrade(req, socket, head));
   }
 
   get botToken(): string { return this.state.id.botToken; }
+  get appToken(): string { return this.state.id.appToken; }
   get teamId(): string { return this.state.id.teamId; }
   get teamDomain(): string { return this.state.id.teamDomain; }
   get botUserId(): string { return this.state.id.botUserId; }
@@ -69,6 +88,7 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    this.socketMode.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
@@ -159,6 +179,59 @@ export class FakeSlack {
    */
   recordAckReply(context: ResponseUrlContext, body: Record<string, unknown>): void {
     this.state.applyReply(context, body, 'ack');
+  }
+
+  // ── Socket Mode ──────────────────────────────────────────────────────────────────────────
+
+  /** A slash command over the socket; the ack's payload is the user's answer (recorded like an HTTP body). */
+  sendSlashCommandOverSocket(input: SocketSlashCommandInput, opts: DeliverOptions = {}): Promise<SocketCommandResult> {
+    return this.socketMode.slashCommand(input, opts);
+  }
+
+  /** An `events_api` envelope; pass the first delivery's `eventId` and `retryAttempt: 1` for a redelivery. */
+  sendEventOverSocket(event: object, opts: SocketEventOptions = {}): Promise<SocketEventResult> {
+    return this.socketMode.event(event, opts);
+  }
+
+  /** An `interactive` envelope (block_actions, view_submission, …) carrying `payload` as it is. */
+  sendInteractiveOverSocket(payload: Record<string, unknown>, opts: DeliverOptions = {}): Promise<AckResult> {
+    return this.socketMode.interactive(payload, opts);
+  }
+
+  /** Sends `type: disconnect` to every connection, as Slack does before it recycles one. */
+  requestSocketReconnect(reason: DisconnectReason = 'refresh_requested'): void {
+    this.socketMode.requestReconnect(reason);
+  }
+
+  /** Cuts every Socket Mode connection without a closing handshake. */
+  dropSocketConnections(): void {
+    this.socketMode.dropConnections();
+  }
+
+  socketConnections(): SocketConnectionInfo[] {
+    return this.socketMode.connectionsInfo();
+  }
+
+  /** Every Socket Mode message, both ways, in order (hello, envelopes, acks, disconnects). */
+  socketMessages(): SocketMessageRecord[] {
+    return this.socketMode.messageLog();
+  }
+
+  /** An open connection that takes envelopes (the newest, after a reconnect). */
+  socketConnected(timeoutMs = 5000): Promise<SocketConnectionInfo> {
+    return this.waitFor(
+      () => this.socketConnections().reverse().find((c) => c.closedAt === null && !c.retiring),
+      timeoutMs, 'a Socket Mode connection',
+    );
+  }
+
+  /** Resolves once no Socket Mode connection is open, with the one that closed last. */
+  socketClosed(timeoutMs = 5000): Promise<SocketConnectionInfo> {
+    return this.waitFor(() => {
+      const all = this.socketConnections();
+      if (all.length === 0 || all.some((c) => c.closedAt === null)) return undefined;
+      return all.sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0)).at(-1);
+    }, timeoutMs, 'every Socket Mode connection to close');
   }
 
   // ── failure injection ────────────────────────────────────────────────────────────────────
@@ -314,6 +387,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const identity: Identity = {
     url: `http://127.0.0.1:${port}`,
     botToken: opts.botToken ?? 'xoxb-0000000000-0000000000000-fakebottokenfirebreak',
+    appToken: opts.appToken ?? 'xapp-1-A0FIREBRK-0000000000000-fakeapptokenfirebreak',
     teamId: opts.teamId ?? 'T0FIREBRK',
     teamDomain: opts.teamDomain ?? 'firebreak-test',
     botUserId: opts.botUserId ?? 'U0FBBOT01',
@@ -321,5 +395,5 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     appId: opts.appId ?? 'A0FIREBRK',
     botName: opts.botName ?? 'firebreak',
   };
-  return new FakeSlack(server, new SlackState(identity, opts.now ?? Date.now));
+  return new FakeSlack(server, new SlackState(identity, opts.now ?? Date.now), opts.socketMode);
 }

@@ -28,6 +28,11 @@ export interface HarnessOptions {
   queues?: 'postgres' | 'redis';
   /** The fake Slack's clock (ms), to post messages in the past. */
   slackNow?: () => number;
+  /**
+   * Socket Mode: SLACK_APP_TOKEN is set (and no signing secret), so the bot connects to the fake
+   * over a WebSocket; drive it with `fake.send…OverSocket`. `bot.url` still serves /healthz.
+   */
+  socketMode?: boolean;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
   const redisUrl = options.queues === 'redis' ? inject('redisUrl') : null;
   const config = loadConfig({
     SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
     DATABASE_URL: database.url,

@@ -2,6 +2,9 @@
 // the driver signs and sends them.
 import { isRecord } from './args.js';
 
+/** The deprecated verification token the fake's payloads carry unless told otherwise. */
+export const DEFAULT_VERIFICATION_TOKEN = 'fakeVerificationToken0000';
+
 export interface AppIdentity {
   teamId: string;
   teamDomain: string;
@@ -40,6 +43,11 @@ export function slashCommandBody(app: AppIdentity, f: SlashCommandFields): strin
     ['response_url', f.responseUrl],
     ['trigger_id', f.triggerId],
   ]).toString();
+}
+
+/** A slash command as Socket Mode carries it: the same fields as the form, as a JSON object of strings. */
+export function slashCommandPayload(app: AppIdentity, f: SlashCommandFields): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(slashCommandBody(app, f)));
 }
 
 /** Interactivity bodies are a form with one field, `payload`, holding JSON. */

@@ -1,10 +1,11 @@
-// HTTP side of the fake: `/api/<method>` (auth, injected failures, rate limits, delays, call log),
-// `/upload/<file_id>` (files.uploadV2's byte upload) and `/response/<id>` (response_urls).
+// HTTP side of the fake: `/api/<method>` (auth by bot or app-level token, injected failures, rate
+// limits, delays, call log), `/upload/<file_id>` (files.uploadV2's byte upload) and
+// `/response/<id>` (response_urls). Socket Mode's WebSocket upgrade is in ./socket-mode.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Args, SlackApiError, isRecord, recordableArgs } from './args.js';
 import { bearerToken, parseMultipart, parseParams, readBody, sendJson, sendText } from './http-body.js';
-import { METHODS } from './methods/index.js';
+import { APP_TOKEN_METHODS, METHODS } from './methods/index.js';
 import type { SlackState } from './state.js';
 
 interface Queued<T> {
@@ -70,9 +71,13 @@ export function createRequestHandler(state: SlackState, injections: Injections):
     const delay = injections.delays.get(method);
     if (delay !== undefined && delay > 0) await sleep(delay);
     if (!parsed.ok) return fail(parsed.error);
-    const token = bearerToken(req) ?? (typeof params.token === 'string' ? params.token : undefined);
+    // An app-level method takes its token from the Authorization header only, as Slack's does.
+    const appLevel = APP_TOKEN_METHODS.has(method);
+    const token = bearerToken(req) ?? (!appLevel && typeof params.token === 'string' ? params.token : undefined);
     if (token === undefined || token === '') return fail('not_authed');
-    if (token !== state.id.botToken) return fail('invalid_auth');
+    const kind = token === state.id.botToken ? 'bot' : token === state.id.appToken ? 'app' : undefined;
+    if (kind === undefined) return fail('invalid_auth');
+    if (kind !== (appLevel ? 'app' : 'bot')) return fail('not_allowed_token_type');
     const retryAfter = injections.takeRateLimit(method);
     if (retryAfter !== undefined) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
     const injected = injections.takeFailure(method);

@@ -1,6 +1,6 @@
 // The workspace the fake serves: users, channels and their messages, plus everything tests
 // inspect. Methods in ./methods read and change it; nothing here knows about HTTP.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SlackApiError } from './args.js';
 import type {
   ApiCall, ChangeListener, EphemeralRecord, FakeChannel, FakeMessage, FakeUser, OpenedView,
@@ -10,6 +10,8 @@ import type {
 export interface Identity {
   url: string;
   botToken: string;
+  /** The app-level token (xapp-…) Socket Mode connects with. */
+  appToken: string;
   teamId: string;
   teamDomain: string;
   botUserId: string;
@@ -63,6 +65,8 @@ export class SlackState {
   readonly uploads = new Map<string, UploadedFile>();
   readonly views = new Map<string, OpenedView>();
   readonly calls: ApiCall[] = [];
+  /** Socket Mode tickets `apps.connections.open` handed out and not yet used. */
+  readonly socketTickets = new Map<string, { issued: number }>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly counters = new Map<string, number>();
   private lastTsMicros = 0;
@@ -309,6 +313,13 @@ export class SlackState {
     const id = `${this.nextId('R')}${this.randomHex(8)}`;
     this.responseUrls.set(id, { context, issued: this.now(), uses: 0 });
     return { id, url: `${this.id.url}/response/${id}` };
+  }
+
+  /** A one-time Socket Mode URL, as `apps.connections.open` returns it (`wss://…/link/?ticket=…&app_id=…`). */
+  issueSocketUrl(): string {
+    const ticket = randomUUID();
+    this.socketTickets.set(ticket, { issued: this.now() });
+    return `${this.id.url.replace(/^http/, 'ws')}/link/?ticket=${ticket}&app_id=${this.id.appId}`;
   }
 
   /**

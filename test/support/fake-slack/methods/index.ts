@@ -1,3 +1,4 @@
+import { appMethods } from './apps.js';
 import { chatMethods } from './chat.js';
 import type { MethodTable } from './context.js';
 import { conversationMethods } from './conversations.js';
@@ -11,4 +12,7 @@ export const METHODS: MethodTable = {
   ...chatMethods,
   ...viewMethods,
   ...fileMethods,
+  ...appMethods,
 };
+
+export { APP_TOKEN_METHODS } from './apps.js';
