@@ -86,13 +86,14 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
 
     let stopping: Promise<void> | null = null;
     const stop = async () => {
+      // Take no new requests, over HTTP or the socket, before waiting for those in flight.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await edge.stop();
       const drained = await inflight.drain(DRAIN_MS);
       if (!drained) log.warn({ unfinished: inflight.size }, 'stopping with work still in flight');
       server.closeAllConnections();
       await closed;
-      await edge.stop();
       await queues.close();
       await store.close();
     };

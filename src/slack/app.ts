@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Services } from '../commands/dispatch.js';
 import type { Metrics } from '../http/metrics.js';
@@ -35,10 +35,10 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
   };
   if (settings.appToken) {
+    const receiver = new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } });
     const app = new App({
       token: settings.botToken,
-      appToken: settings.appToken,
-      socketMode: true,
+      receiver,
       // Firebreak keeps no conversation state in Bolt; its default store costs every request.
       convoStore: false,
       logger,
@@ -53,7 +53,9 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
       start: async () => {
         await app.start();
       },
-      stop: () => app.stop().then(() => undefined),
+      // Bolt's receiver.stop() starts the disconnect without waiting for it; wait, so nothing
+      // arrives over the socket once stop() has returned.
+      stop: () => receiver.client.disconnect(),
     };
   }
   const receiver = new HTTPReceiver({
