@@ -1,3 +1,5 @@
+import { wallClock } from '../time/zones.js';
+
 /** Slack's limit for channel names. */
 export const MAX_CHANNEL_NAME = 80;
 // Room kept at the end of a name for the "-12345" that makes it free on collision.
@@ -19,12 +21,9 @@ export function slugify(title: string, maxLength: number): string {
   return (lastHyphen > maxLength / 2 ? cut.slice(0, lastHyphen) : cut).replace(/-+$/, '');
 }
 
-export function ymdInZone(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(instant)
-    .filter((part) => part.type !== 'literal')
-    .map((part) => part.value);
-  return parts.join('');
+function ymdInZone(instant: Date, timeZone: string): string {
+  const { year, month, day } = wallClock(instant, timeZone);
+  return `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`;
 }
 
 /** `<prefix>-<yyyymmdd>-<slug>`, always short enough to take a collision suffix. */

@@ -200,7 +200,7 @@ function ianaSpelling(token: string): string | null {
  * (overrides built-ins, and may settle an ambiguous abbreviation, e.g. IST: Asia/Kolkata);
  * a built-in alias; an ambiguous abbreviation (refused with a hint); unknown.
  * Abbreviations are case-insensitive; configured aliases naming an invalid zone are ignored
- * (config validation reports them, see `invalidAliases`).
+ * (loadConfig refuses them at start-up).
  */
 export function resolveZoneToken(
   token: string,
@@ -226,13 +226,6 @@ export function resolveZoneToken(
     return { kind: 'ambiguous', alias: upper, error, hint, message: `${error}: ${hint}` };
   }
   return { kind: 'unknown' };
-}
-
-/** Configured aliases whose target is not a valid IANA zone (for config validation). */
-export function invalidAliases(aliases: Readonly<Record<string, string>>): string[] {
-  return Object.entries(aliases)
-    .filter(([, zone]) => !isIanaZone(zone))
-    .map(([key, zone]) => `${key}: ${zone}`);
 }
 
 /** Wall clock of `instant` in `zone`. Throws RangeError for an unknown zone. */
