@@ -84,6 +84,15 @@ try {
   await driver.event(slack.messageEvent(pinned));
   await driver.event(slack.reactAsUser(channelId, pinned.ts, AMINA, 'pushpin'));
   say(`\n**noah** posts “${pinned.text}” and **amina** reacts with :pushpin:`);
+  // Slack gets its answer to an event at once; the bot records the pin a moment later.
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    const { rowCount } = await bot.store.pool.query(
+      `SELECT 1 FROM timeline_events WHERE kind = 'pinned' AND source_ts = $1`,
+      [pinned.ts],
+    );
+    if (rowCount) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 
   const timeline = await driver.slashCommand({ text: 'timeline', userId: AMINA, channelId });
   const [page] = await timeline.waitForResponses(1, 10_000);

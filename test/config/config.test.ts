@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { parseDuration } from '../../src/duration.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function yamlFile(text: string): string {
   const path = join(dir, `${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(path, text);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -72,6 +72,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
       await bot.stop();
       await fake.close();
       await database.drop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
