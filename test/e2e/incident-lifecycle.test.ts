@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HOUSEKEEPING_QUEUE, PRUNE_SCHEDULER } from '../../src/housekeeping.js';
 import type { FakeMessage } from '../support/fake-slack/types.js';
+import { mrkdwnTexts } from '../support/mrkdwn.js';
 import { eventually, recordedCounts, startHarness, type Harness } from '../support/harness.js';
 
 const ALICE = 'U0ALICE01';
@@ -14,17 +15,7 @@ function text(message: FakeMessage | undefined): string {
 
 /** Every piece of a message Slack parses for mentions: its text and all mrkdwn objects. */
 function mrkdwnOf(message: FakeMessage): string[] {
-  const found = [message.text];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') found.push(record['text']);
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(message.blocks);
-  return found;
+  return [message.text, ...mrkdwnTexts(message.blocks)];
 }
 
 function lastResponseText(result: { responses(): { body: Record<string, unknown> }[] }): string {

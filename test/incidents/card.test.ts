@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { incidentCard, incidentTopic } from '../../src/incidents/card.js';
 import type { Incident } from '../../src/incidents/model.js';
+import { mrkdwnTexts } from '../support/mrkdwn.js';
 
 const incident: Incident = {
   id: 7,
@@ -20,20 +21,6 @@ const incident: Incident = {
   cardTs: null,
   problems: [],
 };
-
-function mrkdwnTexts(blocks: unknown): string[] {
-  const found: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') found.push(record['text']);
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(blocks);
-  return found;
-}
 
 describe('incident card', () => {
   it('shows status, severity, lead and the opening time for each reader’s zone', () => {

@@ -6,13 +6,13 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FakeSlack } from './fake-slack.js';
 import {
-  actionTs, eventEnvelope, findElement, interactivityBody, slashCommandBody, stateValues,
-  type AppIdentity, type StateValue,
+  actionTs, eventEnvelope, findElement, interactivityBody, slashCommandBody, slashCommandFields, stateValues,
+  type AppIdentity, type SlashCommandInput, type StateValue,
 } from './fake-slack/payloads.js';
 import { isRecord } from './fake-slack/args.js';
 import type { FakeMessage, ResponseRecord } from './fake-slack/types.js';
 
-export type { StateValue } from './fake-slack/payloads.js';
+export type { SlashCommandInput, StateValue } from './fake-slack/payloads.js';
 
 export interface SlackDriverOptions {
   /** The bot's base URL (`http://127.0.0.1:3000`); requests go to `{botUrl}{path}`. */
@@ -54,16 +54,6 @@ export interface InteractionResult extends DriverResponse {
   /** Posts the bot made to this interaction's response_url so far. */
   responses(): ResponseRecord[];
   waitForResponses(n?: number, timeoutMs?: number): Promise<ResponseRecord[]>;
-}
-
-export interface SlashCommandInput {
-  command?: string;
-  text?: string;
-  userId: string;
-  channelId: string;
-  channelName?: string;
-  teamId?: string;
-  userName?: string;
 }
 
 export interface BlockActionInput {
@@ -131,17 +121,16 @@ export class SlackDriver {
     const channel = this.fake.channel(input.channelId);
     const hook = this.fake.issueResponseUrl({ channelId: input.channelId, userId: input.userId });
     const triggerId = this.fake.issueTrigger(input.userId);
-    const body = slashCommandBody(this.app, {
-      command: input.command ?? '/incident',
-      text: input.text ?? '',
-      userId: input.userId,
-      userName: input.userName ?? this.fake.user(input.userId)?.name ?? input.userId.toLowerCase(),
-      channelId: input.channelId,
-      channelName: input.channelName ?? (channel?.is_im ? 'directmessage' : channel?.is_private ? 'privategroup' : channel?.name ?? 'unknown'),
-      teamId: input.teamId ?? this.app.teamId,
-      responseUrl: hook.url,
-      triggerId,
-    });
+    const body = slashCommandBody(
+      this.app,
+      slashCommandFields(input, {
+        teamId: this.app.teamId,
+        userName: this.fake.user(input.userId)?.name,
+        channel,
+        responseUrl: hook.url,
+        triggerId,
+      }),
+    );
     const response = await this.send(body, 'application/x-www-form-urlencoded', opts);
     const reply = response.body;
     if (response.status === 200 && isRecord(reply) && (typeof reply.text === 'string' || Array.isArray(reply.blocks))) {

@@ -26,6 +26,42 @@ export interface SlashCommandFields {
   triggerId: string;
 }
 
+/** What a test says about a slash command; the other fields are filled in as Slack would. */
+export interface SlashCommandInput {
+  command?: string;
+  text?: string;
+  userId: string;
+  channelId: string;
+  channelName?: string;
+  teamId?: string;
+  userName?: string;
+}
+
+/** What the workspace knows that a slash command carries: the team, the user's name, the channel. */
+export interface SlashCommandContext {
+  teamId: string;
+  userName: string | undefined;
+  channel: { is_im: boolean; is_private: boolean; name: string } | undefined;
+  responseUrl: string;
+  triggerId: string;
+}
+
+export function slashCommandFields(input: SlashCommandInput, known: SlashCommandContext): SlashCommandFields {
+  const channel = known.channel;
+  return {
+    command: input.command ?? '/incident',
+    text: input.text ?? '',
+    userId: input.userId,
+    userName: input.userName ?? known.userName ?? input.userId.toLowerCase(),
+    channelId: input.channelId,
+    channelName:
+      input.channelName ?? (channel?.is_im ? 'directmessage' : channel?.is_private ? 'privategroup' : channel?.name ?? 'unknown'),
+    teamId: input.teamId ?? known.teamId,
+    responseUrl: known.responseUrl,
+    triggerId: known.triggerId,
+  };
+}
+
 /** Form body, fields in Slack's order. */
 export function slashCommandBody(app: AppIdentity, f: SlashCommandFields): string {
   return new URLSearchParams([

@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { isRecord } from './args.js';
 import {
-  DEFAULT_VERIFICATION_TOKEN, actionTs, eventEnvelope, slashCommandPayload, type AppIdentity,
+  DEFAULT_VERIFICATION_TOKEN, actionTs, eventEnvelope, slashCommandFields, slashCommandPayload, type AppIdentity,
+  type SlashCommandInput,
 } from './payloads.js';
 import type { SlackState } from './state.js';
 import type { ResponseRecord } from './types.js';
@@ -63,15 +64,7 @@ export interface DeliverOptions {
   timeoutMs?: number;
 }
 
-export interface SocketSlashCommandInput {
-  command?: string;
-  text?: string;
-  userId: string;
-  channelId: string;
-  channelName?: string;
-  userName?: string;
-  teamId?: string;
-}
+export type SocketSlashCommandInput = SlashCommandInput;
 
 export interface SocketCommandResult extends AckResult {
   responseUrlId: string;
@@ -197,17 +190,16 @@ export class SocketModeServer {
     const context = { channelId: input.channelId, userId: input.userId };
     const hook = state.issueResponseUrl(context);
     const triggerId = state.issueTrigger(input.userId);
-    const payload = slashCommandPayload(this.app(), {
-      command: input.command ?? '/incident',
-      text: input.text ?? '',
-      userId: input.userId,
-      userName: input.userName ?? state.users.get(input.userId)?.name ?? input.userId.toLowerCase(),
-      channelId: input.channelId,
-      channelName: input.channelName ?? (channel?.is_im ? 'directmessage' : channel?.is_private ? 'privategroup' : channel?.name ?? 'unknown'),
-      teamId: input.teamId ?? state.id.teamId,
-      responseUrl: hook.url,
-      triggerId,
-    });
+    const payload = slashCommandPayload(
+      this.app(),
+      slashCommandFields(input, {
+        teamId: state.id.teamId,
+        userName: state.users.get(input.userId)?.name,
+        channel,
+        responseUrl: hook.url,
+        triggerId,
+      }),
+    );
     const ack = await this.deliver('slash_commands', payload, true, opts);
     // The ack's payload is what the user sees, as the HTTP answer's body is.
     const reply = ack.ackPayload;
