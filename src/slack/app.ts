@@ -34,21 +34,29 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
     // A person is waiting on every call: a few quick retries, not the default half hour of them.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
   };
-  if (settings.appToken) {
-    const receiver = new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } });
-    const app = new App({
-      token: settings.botToken,
-      receiver,
-      // Firebreak keeps no conversation state in Bolt; its default store costs every request.
-      convoStore: false,
-      logger,
-      clientOptions,
-      deferInitialization: true,
-    });
-    await app.init();
+  const receiver = settings.appToken
+    ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
+    : new HTTPReceiver({
+        signingSecret: settings.signingSecret ?? '',
+        logger,
+        // Answer Slack as soon as a listener acks; the work goes on after the answer.
+        processBeforeResponse: false,
+      });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    // Firebreak keeps no conversation state in Bolt; its default store costs every request.
+    convoStore: false,
+    deferInitialization: true,
+  });
+  await app.init();
+  const gateway = webClientGateway(app.client);
+  if (receiver instanceof SocketModeReceiver) {
     return {
       app,
-      gateway: webClientGateway(app.client),
+      gateway,
       requestListener: null,
       start: async () => {
         await app.start();
@@ -58,24 +66,9 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
       stop: () => receiver.client.disconnect(),
     };
   }
-  const receiver = new HTTPReceiver({
-    signingSecret: settings.signingSecret ?? '',
-    logger,
-    // Answer Slack as soon as a listener acks; the work goes on after the answer.
-    processBeforeResponse: false,
-  });
-  const app = new App({
-    token: settings.botToken,
-    receiver,
-    logger,
-    clientOptions,
-    convoStore: false,
-    deferInitialization: true,
-  });
-  await app.init();
   return {
     app,
-    gateway: webClientGateway(app.client),
+    gateway,
     requestListener: (req, res) => receiver.requestListener(req, res),
     start: async () => undefined,
     stop: async () => undefined,
