@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { loadConfig } from '../src/config.js';
+import { dropRedisPrefix } from '../test/support/redis.js';
 import { startFirebreak } from '../src/firebreak.js';
 import { createLogger } from '../src/log.js';
 
@@ -49,14 +50,13 @@ export async function startFirebreakApp(s: AppSettings): Promise<RunningApp> {
       ...(s.redisUrl ? { REDIS_URL: s.redisUrl } : {}),
       FIREBREAK_CONFIG: configPath,
     });
-    const bot = await startFirebreak(config, createLogger(s.logLevel ?? 'silent'), {
-      host: '127.0.0.1',
-      queuePrefix: `fb_bench_${randomBytes(3).toString('hex')}`,
-    });
+    const queuePrefix = `fb_bench_${randomBytes(3).toString('hex')}`;
+    const bot = await startFirebreak(config, createLogger(s.logLevel ?? 'silent'), { host: '127.0.0.1', queuePrefix });
     return {
       url: bot.url,
       close: async () => {
         await bot.stop();
+        if (s.redisUrl) await dropRedisPrefix(s.redisUrl, queuePrefix);
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -37,6 +37,7 @@ starting = startFirebreak(config, log);
 try {
   await starting;
 } catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 2);
   const message = error instanceof Error ? error.message : String(error);
   // Bolt checks the token with auth.test at start-up: a rejected token is a bad setting.
   if (/invalid_auth|not_authed|account_inactive|token_revoked/.test(message)) {

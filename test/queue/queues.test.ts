@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openQueues, type Queues } from '../../src/queue/queues.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { dropRedisPrefix } from '../support/redis.js';
 
 const redisUrl = inject('redisUrl');
 const log = createLogger('silent');
@@ -22,12 +23,14 @@ const backends = [
 
 describe.each(backends)('queues on $name', ({ name, redis, skip }) => {
   let queues: Queues;
+  const prefix = `fbt_queues_${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
     if (skip) return;
-    queues = openQueues({ redisUrl: redis, postgresUrl: db.url, prefix: `fbt_${randomBytes(4).toString('hex')}`, log });
+    queues = openQueues({ redisUrl: redis, postgresUrl: db.url, prefix, log });
   });
   afterAll(async () => {
     await queues?.close();
+    if (redis) await dropRedisPrefix(redis, prefix);
   });
 
   it.skipIf(skip)('says which backend it is on and answers a health ping', async () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { startFirebreak, type Firebreak } from '../../src/firebreak.js';
 import { createLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { dropRedisPrefix } from './redis.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { SlackDriver } from './slack-driver.js';
 
@@ -55,8 +56,9 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     FIREBREAK_CONFIG: configPath,
   });
+  const queuePrefix = `fbt_${label}_${randomBytes(3).toString('hex')}`;
   const bot = await startFirebreak(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
-    queuePrefix: `fbt_${label}_${randomBytes(3).toString('hex')}`,
+    queuePrefix,
     host: '127.0.0.1',
   });
   const driver = new SlackDriver({ botUrl: bot.url, signingSecret: SIGNING_SECRET, fake });
@@ -72,6 +74,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
       await bot.stop();
       await fake.close();
       await database.drop();
+      if (redisUrl) await dropRedisPrefix(redisUrl, queuePrefix);
       rmSync(dir, { recursive: true, force: true });
     },
   };
