@@ -83,6 +83,8 @@ const RE = {
   separatorAhead: /\s*(?:[:,;]|[-–—](?:\s|$))/y,
   separator: /\s*(?:[:,;.]|--?(?=\s|$)|[–—])?\s*/y,
   offsetZone: /^(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?$/i,
+  // An ISO 8601 offset glued to the time of an ISO date: 2023-07-23T12:34+03:00.
+  isoOffset: /([+-])(\d{2}):?(\d{2})(?=$|\s|[:,;()–—])/y,
 };
 
 // An unknown all-caps word after a time is taken as a mistyped zone only if it has the
@@ -258,6 +260,25 @@ interface ZoneToken {
   error?: ParseResult;
 }
 
+/** A fixed UTC offset (`UTC+3`, `+03:00`) as a zone: `[, sign, hours, minutes?]` of a match. */
+function offsetZoneToken(offset: RegExpExecArray, token: string, end: number): ZoneToken {
+  const hours = Number(offset[2]);
+  const minutes = offset[3] === undefined ? 0 : Number(offset[3]);
+  if (minutes !== 0 || hours > 14) {
+    return {
+      choice: null,
+      end,
+      error: fail(
+        `${quote(token)} is an offset, not a time zone; only whole-hour offsets up to 14 can be read`,
+        'write an IANA name such as Asia/Kolkata or Asia/Kathmandu',
+      ),
+    };
+  }
+  // Etc/GMT signs are inverted: UTC+3 is Etc/GMT-3.
+  const zone = hours === 0 ? 'UTC' : `Etc/GMT${offset[1] === '+' ? '-' : '+'}${hours}`;
+  return { choice: { zone, source: 'explicit' }, token, end };
+}
+
 /**
  * Reads an optional zone token after the time. Rules, so ordinary words stay text:
  * - "(…)" always names a zone;
@@ -291,23 +312,7 @@ function readZoneToken(s: string, at: number, ctx: ParseContext): ZoneToken {
     ),
   });
   const offset = RE.offsetZone.exec(token);
-  if (offset) {
-    const hours = Number(offset[2]);
-    const minutes = offset[3] === undefined ? 0 : Number(offset[3]);
-    if (minutes !== 0 || hours > 14) {
-      return {
-        choice: null,
-        end,
-        error: fail(
-          `${quote(token)} is an offset, not a time zone; only whole-hour offsets up to 14 can be read`,
-          'write an IANA name such as Asia/Kolkata or Asia/Kathmandu',
-        ),
-      };
-    }
-    // Etc/GMT signs are inverted: UTC+3 is Etc/GMT-3.
-    const zone = hours === 0 ? 'UTC' : `Etc/GMT${offset[1] === '+' ? '-' : '+'}${hours}`;
-    return { choice: { zone, source: 'explicit' }, token, end };
-  }
+  if (offset) return offsetZoneToken(offset, token, end);
   if (token.includes('/')) {
     if (!paren && !looksLikeIanaName(token)) return { choice: null, end: at };
     const r = resolveZoneToken(token, ctx.aliases);
@@ -431,7 +436,11 @@ function parseAt(s: string, start: number, ctx: ParseContext): ParseResult | nul
   }
 
   const cm = match(RE.clock, s, i);
-  const isClock = cm !== null && (cm[2] !== undefined || cm[4] !== undefined) && match(RE.boundary, s, i + cm[0].length) !== null;
+  const isoOffset = iso && cm ? match(RE.isoOffset, s, i + cm[0].length) : null;
+  const isClock =
+    cm !== null &&
+    (cm[2] !== undefined || cm[4] !== undefined) &&
+    (isoOffset !== null || match(RE.boundary, s, i + cm[0].length) !== null);
   if (!cm || !isClock) {
     // A complete date with no time is a backdate attempt we cannot place; "May 3 replicas"
     // or "yesterday's deploy" are just text.
@@ -444,7 +453,9 @@ function parseAt(s: string, start: number, ctx: ParseContext): ParseResult | nul
   if ('ok' in clock) return clock;
   const clockEnd = i + cm[0].length;
 
-  const zt = readZoneToken(s, clockEnd, ctx);
+  const zt = isoOffset
+    ? offsetZoneToken(isoOffset, isoOffset[0], clockEnd + isoOffset[0].length)
+    : readZoneToken(s, clockEnd, ctx);
   if (zt.error) return zt.error;
   const choice = zt.choice ?? here;
   const zone = choice.zone;

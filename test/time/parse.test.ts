@@ -166,6 +166,12 @@ const CASES: Case[] = [
   },
   { input: '2023-07-23T12:34 users', want: user('2023-07-23T09:34:00Z', 'users', { typed: '2023-07-23T12:34' }) },
   {
+    input: '2023-07-23T12:34+03:00 from the app log',
+    want: { at: '2023-07-23T09:34:00Z', zone: 'Etc/GMT-3', source: 'explicit', rest: 'from the app log', typed: '2023-07-23T12:34+03:00' },
+  },
+  { input: '2023-07-23T05:34:10-0400: from syslog', want: { at: '2023-07-23T09:34:10Z', zone: 'Etc/GMT+4', source: 'explicit', rest: 'from syslog' } },
+  { input: '2023-07-23 12:34+00:00 db restarted', want: { at: '2023-07-23T12:34:00Z', zone: 'UTC', source: 'explicit', rest: 'db restarted' } },
+  {
     input: '2023-07-23T12:34Z users',
     want: { at: '2023-07-23T12:34:00Z', zone: 'UTC', source: 'alias', rest: 'users', typed: '2023-07-23T12:34Z' },
   },
@@ -277,6 +283,7 @@ const CASES: Case[] = [
   { input: '10:00 Africa/Nairobbi x', want: { error: 'unknown time zone “Africa/Nairobbi”' } },
   { input: '10:00 (XYZ) x', want: { error: 'unknown time zone “XYZ”' } },
   { input: '13:17 UTC+05:30 x', want: { error: 'is an offset, not a time zone' } },
+  { input: '2023-07-23T12:34+05:30 x', want: { error: '“+05:30” is an offset, not a time zone' } },
 ];
 
 function run(c: Case): ParseResult {
