@@ -95,8 +95,8 @@ export class IncidentRepository {
     ]);
   }
 
-  async addProblem(id: number, problem: string): Promise<void> {
-    await this.db.query('UPDATE incidents SET problems = problems || $2::text WHERE id = $1', [id, problem]);
+  async addProblems(id: number, problems: string[]): Promise<void> {
+    await this.db.query('UPDATE incidents SET problems = problems || $2::text[] WHERE id = $1', [id, problems]);
   }
 
   async setCardTs(id: number, ts: string): Promise<void> {

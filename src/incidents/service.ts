@@ -34,6 +34,18 @@ function slackCode(error: unknown): string {
   return error instanceof SlackApiError ? error.code : error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Runs a Slack step that comes after the record is written: its failure is told to the person
+ * (as a line in `problems`) but never undoes what was recorded.
+ */
+async function attempt(problems: string[], what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    problems.push(`could not ${what} (${slackCode(error)})`);
+  }
+}
+
 /** Opening, changing and closing incidents: the rules, with Slack and PostgreSQL behind interfaces. */
 export class IncidentService {
   private readonly incidents: IncidentRepository;
@@ -105,21 +117,16 @@ export class IncidentService {
     }
 
     const problems: string[] = [];
-    const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
-      try {
-        await work();
-      } catch (error) {
-        problems.push(`could not ${what} (${slackCode(error)})`);
-      }
-    };
-    await attempt('invite you', () => this.deps.slack.invite(channel.id, [ctx.userId]));
-    await attempt('set the topic', () => this.deps.slack.setTopic(channel.id, incidentTopic(opened)));
-    await attempt('post the incident card', async () => {
+    await attempt(problems, 'invite you', () => this.deps.slack.invite(channel.id, [ctx.userId]));
+    await attempt(problems, 'set the topic', () => this.deps.slack.setTopic(channel.id, incidentTopic(opened)));
+    await attempt(problems, 'post the incident card', async () => {
       const { ts } = await this.deps.slack.postMessage(channel.id, incidentCard(opened, this.deps.settings.timezone));
       await this.incidents.setCardTs(opened.id, ts);
     });
-    for (const problem of problems) await this.incidents.addProblem(opened.id, problem);
-    if (problems.length > 0) this.deps.log.warn({ incident: opened.id, problems }, 'incident opened with problems');
+    if (problems.length > 0) {
+      await this.incidents.addProblems(opened.id, problems);
+      this.deps.log.warn({ incident: opened.id, problems }, 'incident opened with problems');
+    }
 
     const lines = [`:rotating_light: Opened incident #${opened.id} (${severityLabel(opened.severity)}) in <#${channel.id}>.`];
     if (problems.length > 0) lines.push(`:warning: The incident is recorded, but Firebreak ${problems.join('; ')}.`);
@@ -251,19 +258,13 @@ export class IncidentService {
     if (!result) throw new UserError(`Incident #${incident.id} is closed; it cannot be changed any more.`);
 
     const problems: string[] = [];
-    await this.refreshCard(result.after).catch((error) => problems.push(`update the card (${slackCode(error)})`));
+    const channelId = result.after.channelId!;
+    await attempt(problems, 'update the card', () => this.refreshCard(result.after));
     if (change.kind === 'status' || change.kind === 'severity' || change.kind === 'close') {
-      await this.deps.slack
-        .setTopic(result.after.channelId!, incidentTopic(result.after))
-        .catch((error) => problems.push(`set the topic (${slackCode(error)})`));
+      await attempt(problems, 'set the topic', () => this.deps.slack.setTopic(channelId, incidentTopic(result.after)));
     }
-    await this.deps.slack
-      .postMessage(result.after.channelId!, { text: result.announce })
-      .catch((error) => problems.push(`post in the channel (${slackCode(error)})`));
-    const text = problems.length
-      ? `Recorded. :warning: Firebreak could not ${problems.join('; ')}.`
-      : 'Recorded.';
-    return { text };
+    await attempt(problems, 'post in the channel', () => this.deps.slack.postMessage(channelId, { text: result.announce }));
+    return { text: problems.length ? `Recorded. :warning: Firebreak ${problems.join('; ')}.` : 'Recorded.' };
   }
 
   private async refreshCard(incident: Incident): Promise<void> {
