@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../commands/context.js';
+import type { Incident } from '../incidents/model.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { Logger } from '../log.js';
 import type { ChannelMessage, SlackGateway } from '../ports/slack.js';
@@ -82,19 +83,17 @@ export class TimelineService {
     return { text: lines.join('\n') };
   }
 
-  /** The timeline in the viewer's own Slack zone; `page` defaults to the latest page. */
-  async show(ctx: CommandContext, page?: number): Promise<Reply> {
-    const incident = await this.deps.incidents.forChannel(ctx.channelId);
-    return this.render(incident.id, ctx.userId, page);
+  /** The timeline in the viewer's own Slack zone, opening on its latest page. */
+  async show(ctx: CommandContext): Promise<Reply> {
+    return this.render(await this.deps.incidents.forChannel(ctx.channelId), ctx.userId);
   }
 
   async showPage(incidentId: number, viewerId: string, page: number): Promise<Reply> {
-    return this.render(incidentId, viewerId, page);
+    return this.render(await this.deps.incidents.byId(incidentId), viewerId, page);
   }
 
-  private async render(incidentId: number, viewerId: string, page?: number): Promise<Reply> {
-    const incident = await this.deps.incidents.byId(incidentId);
-    const events = await this.events.list(incidentId);
+  private async render(incident: Incident, viewerId: string, page?: number): Promise<Reply> {
+    const events = await this.events.list(incident.id);
     const zone = (await this.deps.users.zoneOf(viewerId)) ?? this.deps.settings.timezone;
     const last = Math.max(0, Math.ceil(events.length / TIMELINE_PAGE_SIZE) - 1);
     return timelinePage(incident, events, zone, page ?? last);
