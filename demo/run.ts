@@ -23,7 +23,8 @@ function say(line: string): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-demo-'));
-// As root, the embedded PostgreSQL runs as user postgres, which must be able to enter this folder.
+// As root, the embedded PostgreSQL runs as user postgres: let it into this folder up front rather
+// than have the bot open it and log a warning in the middle of the demo.
 chmodSync(dir, 0o755);
 writeFileSync(join(dir, 'firebreak.yml'), 'timezone: Africa/Nairobi\nchannel_prefix: inc\n');
 

