@@ -2,7 +2,7 @@ import type { IncidentCommand } from '../incidents/command.js';
 import { helpText } from '../incidents/command.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { TimelineService } from '../timeline/service.js';
-import { UserError, type CommandContext, type Reply } from './context.js';
+import { UserError, type CommandContext, type Reply } from '../common/context.js';
 
 export interface Services {
   incidents: IncidentService;

@@ -1,7 +1,6 @@
-import type pg from 'pg';
+import type { Queryable } from '../store/queryable.js';
 import type { Incident, IncidentState, Severity, Status } from './model.js';
 
-export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 interface IncidentRow {
   id: string;

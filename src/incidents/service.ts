@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { UserError, type CommandContext, type Reply } from '../commands/context.js';
+import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import type { Logger } from '../log.js';
 import { SlackApiError, type SlackGateway } from '../ports/slack.js';
 import { withTransaction } from '../store/transaction.js';

@@ -1,4 +1,4 @@
-import { UserError, errorReply, type Reply } from '../commands/context.js';
+import { UserError, errorReply, type Reply } from '../common/context.js';
 import type { Logger } from '../log.js';
 
 /** Turns a failure into what the person sees: their mistake explained, or our failure admitted. */

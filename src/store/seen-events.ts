@@ -1,4 +1,4 @@
-import type { Queryable } from '../incidents/repository.js';
+import type { Queryable } from './queryable.js';
 
 /**
  * Slack redelivers events (same event_id) when it did not see our answer in time, even while the

@@ -1,4 +1,4 @@
-import type { Queryable } from '../incidents/repository.js';
+import type { Queryable } from '../store/queryable.js';
 import type { ChannelMessage } from '../ports/slack.js';
 
 /** Slack message ts ("1690107420.000100") → the instant it was posted. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '../incidents/repository.js';
+import type { Queryable } from '../store/queryable.js';
 import type { EventKind, NewTimelineEvent, TimelineEvent } from './model.js';
 
 interface EventRow {

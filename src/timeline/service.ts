@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { UserError, type CommandContext, type Reply } from '../commands/context.js';
+import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import type { Incident } from '../incidents/model.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { Logger } from '../log.js';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../incidents/repository.js';
+import type { Queryable } from '../store/queryable.js';
 import type { SlackGateway, SlackUser } from '../ports/slack.js';
 
 // People rarely change zone mid-incident; a day keeps users.info calls (rate limited) rare.

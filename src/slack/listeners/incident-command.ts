@@ -1,6 +1,6 @@
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
-import type { CommandContext, Reply } from '../../commands/context.js';
-import { errorReply } from '../../commands/context.js';
+import type { CommandContext, Reply } from '../../common/context.js';
+import { errorReply } from '../../common/context.js';
 import { runIncidentCommand, type Services } from '../../commands/dispatch.js';
 import { helpText, parseIncidentCommand } from '../../incidents/command.js';
 import type { Metrics } from '../../http/metrics.js';
