@@ -2,14 +2,19 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
+import { registerIncidentEffects } from './incidents/effects.js';
+import { IncidentRepository } from './incidents/repository.js';
 import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
+import { Inbox } from './inbox/inbox.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
+import { Outbox } from './outbox/outbox.js';
+import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
+import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
 import { openStore, type Store } from './store/database.js';
-import { SeenEvents } from './store/seen-events.js';
 import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
 
@@ -18,6 +23,7 @@ export interface Firebreak {
   url: string;
   store: Store;
   queues: Queues;
+  outbox: Outbox;
   /** Stops taking requests, lets in-flight work finish (5 s at most), closes queues and pools. */
   stop(): Promise<void>;
 }
@@ -44,11 +50,35 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     const edge = await createSlackEdge(config.slack, log);
     const metrics = new Metrics();
     const inflight = new InFlight();
+    const replica = new Replica(store.pool);
+    await replica.start();
+    const inbox = new Inbox({ pool: store.pool, replicaId: replica.id, log });
+    metrics.watchInboxDepth(() => inbox.depth);
+    const outbox = new Outbox({
+      pool: store.pool,
+      queues,
+      slack: edge.workerGateway,
+      replicaId: replica.id,
+      onRefused: async (effect, code) => {
+        if (effect.incidentId !== null) {
+          await new IncidentRepository(store.pool).addProblem(effect.incidentId, `Slack refused ${effect.kind} (${code})`);
+        }
+      },
+      metrics: {
+        delivered: (kind) => metrics.effects.inc({ kind, outcome: 'delivered' }),
+        failed: (kind) => metrics.effects.inc({ kind, outcome: 'refused' }),
+        throttled: () => metrics.throttledLanes.inc(),
+      },
+      log,
+    });
+    registerSlackEffects(outbox);
+    registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const users = new UserDirectory(store.pool, edge.gateway);
     const incidents = new IncidentService({
       pool: store.pool,
       slack: edge.gateway,
       users,
+      effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
     });
@@ -56,14 +86,15 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       pool: store.pool,
       slack: edge.gateway,
       users,
-      incidents,
+      incidents: new IncidentRepository(store.pool),
+      effects: outbox,
       settings: { timezone: config.timezone, zoneAliases: config.zoneAliases },
       log,
     });
     registerListeners(edge.app, {
       services: { incidents, timeline },
       gateway: edge.gateway,
-      seenEvents: new SeenEvents(store.pool),
+      inbox,
       inflight,
       metrics,
       log,
@@ -79,7 +110,9 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       server.once('error', reject);
       server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
     });
-    await startHousekeeping(queues, store.pool, log);
+    await startHousekeeping(queues, inbox, log);
+    await outbox.start();
+    inbox.start();
     await edge.start();
     const { port } = server.address() as AddressInfo;
     log.info({ port, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
@@ -90,17 +123,25 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await edge.stop();
-      const drained = await inflight.drain(DRAIN_MS);
-      if (!drained) log.warn({ unfinished: inflight.size }, 'stopping with work still in flight');
+      const deadline = Date.now() + DRAIN_MS;
+      const acked = await inflight.drain(DRAIN_MS);
+      const handled = await inbox.stop(Math.max(0, deadline - Date.now()));
+      if (!acked || !handled) {
+        log.warn({ unfinished: inflight.size + inbox.depth }, 'stopping with work unfinished; another replica (or the next start) takes it over');
+      }
       server.closeAllConnections();
       await closed;
+      outbox.stop();
       await queues.close();
+      // Last: once this replica is gone, the others take over what it still leased.
+      await replica.stop();
       await store.close();
     };
     return {
       url: `http://127.0.0.1:${port}`,
       store,
       queues,
+      outbox,
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {

@@ -17,7 +17,7 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       if (command.title === null) throw new UserError('the incident needs a title');
       return incidents.open(ctx, { title: command.title, severity: command.severity });
     case 'note':
-      return timeline.addNote(ctx, command.text);
+      return timeline.addNote(ctx, await incidents.forChannel(ctx.channelId), command.text);
     case 'status':
       return incidents.setStatus(ctx, command.status, command.text);
     case 'severity':
@@ -25,7 +25,7 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
     case 'lead':
       return incidents.setLead(ctx, command.userId);
     case 'timeline':
-      return timeline.show(ctx);
+      return timeline.show(ctx, await incidents.forChannel(ctx.channelId));
     case 'close':
       return incidents.close(ctx, command.summary);
     case 'list':

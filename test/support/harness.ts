@@ -100,3 +100,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Waits until every recorded request is handled and every Slack effect delivered (or refused). */
+export async function settled(db: pg.Pool, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => {
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM inbox WHERE state = 'pending') + (SELECT count(*) FROM outbox WHERE state = 'pending') AS n`,
+    );
+    return rows[0]!.n === '0' ? true : undefined;
+  }, timeoutMs);
+}
