@@ -4,6 +4,20 @@ import type { IncidentService } from '../incidents/service.js';
 import type { TimelineService } from '../timeline/service.js';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 
+/*
+ * How a Slack request flows (for anyone adding a command or a button):
+ * 1. src/slack/listeners/*.ts parse what can be answered from the text alone and answer it in the
+ *    ack; everything else is recorded in the inbox (src/inbox/) BEFORE the ack, via recordThenAck.
+ * 2. After the ack the inbox runs the handler registered for the entry's kind
+ *    (src/slack/handlers/*.ts; registered in src/slack/app.ts registerListeners). A handler must be
+ *    safe to run again: after a crash another replica re-runs it. Write one timeline event per
+ *    request (requestId) or use natural keys; check `TimelineRepository.hasRequest` first.
+ * 3. Domain services record the change and the Slack effects it owes IN ONE TRANSACTION:
+ *    `effects.add(client, ...)` (src/outbox/), then `effects.wake([lane])` after commit. Never call
+ *    the gateway to post after a change; the outbox worker does, in order per lane, keyed.
+ *    Register new effect kinds with `outbox.register(kind, handler)` in src/firebreak.ts.
+ * 4. The answer to the person is the Reply returned here, sent through response_url.
+ */
 export interface Services {
   incidents: IncidentService;
   timeline: TimelineService;
