@@ -7,6 +7,7 @@ import {
   type SlackMessage,
   type SlackUser,
 } from '../ports/slack.js';
+import { decodeSlackText } from '../text/mrkdwn.js';
 
 type WebClient = webApi.WebClient;
 
@@ -51,7 +52,7 @@ interface RawMessage {
 
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
-  return { ts, userId: raw.user ?? null, text: raw.text ?? '', threadTs: raw.thread_ts ?? null };
+  return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
 }
 
 function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBlock[] } {

@@ -1,6 +1,7 @@
 import { UserError, type Reply } from '../../common/context.js';
 import { runIncidentCommand, type Services } from '../../commands/dispatch.js';
 import { parseIncidentCommand } from '../../incidents/command.js';
+import { decodeSlackText } from '../../text/mrkdwn.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { HandlingContext, InboxEntry } from '../../inbox/inbox.js';
 import type { Logger } from '../../log.js';
@@ -16,7 +17,7 @@ export function commandHandler(deps: { services: Services; metrics: Metrics; log
   const { services, metrics, log } = deps;
   return async (entry: InboxEntry, handling: HandlingContext): Promise<void> => {
     const payload = entry.payload as CommandPayload;
-    const parsed = parseIncidentCommand(payload.text);
+    const parsed = parseIncidentCommand(decodeSlackText(payload.text));
     if (!parsed.ok) return;
     const kind = parsed.command.kind;
     let reply: Reply;

@@ -1,5 +1,6 @@
 import type { InboxEntry } from '../../inbox/inbox.js';
 import type { ChannelMessage } from '../../ports/slack.js';
+import { decodeSlackText } from '../../text/mrkdwn.js';
 import { tsToDate } from '../../timeline/messages.js';
 import type { TimelineService } from '../../timeline/service.js';
 import type { EventPayload } from '../payloads.js';
@@ -27,7 +28,7 @@ function channelMessage(message: MessageLike): ChannelMessage {
   return {
     ts: message.ts ?? '',
     userId: message.user ?? message.bot_id ?? null,
-    text: message.text ?? '',
+    text: decodeSlackText(message.text ?? ''),
     threadTs: message.thread_ts ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { errorReply } from '../../common/context.js';
 import { helpText, parseIncidentCommand } from '../../incidents/command.js';
+import { decodeSlackText } from '../../text/mrkdwn.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { Inbox } from '../../inbox/inbox.js';
 import type { InFlight } from '../../inflight.js';
@@ -24,7 +25,7 @@ export function registerCommands(
   app.command(/^\/(incident|locks)$/, async ({ command, ack }) => {
     const receivedAt = new Date();
     if (command.command === '/incident') {
-      const parsed = parseIncidentCommand(command.text);
+      const parsed = parseIncidentCommand(decodeSlackText(command.text));
       if (!parsed.ok) {
         metrics.commands.inc({ command: 'invalid', outcome: 'refused' });
         await ack({ response_type: 'ephemeral', text: errorReply(parsed.error, parsed.usage).text });
