@@ -110,7 +110,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       server.once('error', reject);
       server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
     });
-    await startHousekeeping(queues, inbox, log);
+    await startHousekeeping(queues, { inbox, incidents, log });
     await outbox.start();
     inbox.start();
     await edge.start();

@@ -110,6 +110,21 @@ export class IncidentRepository {
     await this.db.query('UPDATE incidents SET card_ts = $2 WHERE id = $1', [id, ts]);
   }
 
+  /**
+   * Incidents left opening by a request that will not run again (it failed for good, or its
+   * inbox entry is gone): nobody is coming back for them.
+   */
+  async abandonedOpenings(olderThanMs: number): Promise<Incident[]> {
+    const { rows } = await this.db.query<IncidentRow>(
+      `SELECT * FROM incidents i
+       WHERE i.state = 'opening' AND i.opened_at < now() - make_interval(secs => $1)
+         AND NOT EXISTS (SELECT 1 FROM inbox b WHERE b.state = 'pending'
+                         AND b.key IN ('command:' || i.open_request_id, i.open_request_id))`,
+      [olderThanMs / 1000],
+    );
+    return rows.map(toIncident);
+  }
+
   async byId(id: number): Promise<Incident | null> {
     const { rows } = await this.db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
     return rows[0] ? toIncident(rows[0]) : null;

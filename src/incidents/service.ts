@@ -129,6 +129,21 @@ export class IncidentService {
     return { text: `:rotating_light: Opened incident #${opened.id} (${severityLabel(opened.severity)}) in <#${channel.id}>.` };
   }
 
+  /**
+   * Finishes what crashes left: an incident stuck opening whose request will not run again gets
+   * its channel (found by the name recorded before creating it) archived, and is marked failed.
+   */
+  async reconcileOpenings(olderThanMs: number): Promise<number> {
+    const stuck = await this.incidents.abandonedOpenings(olderThanMs);
+    for (const incident of stuck) {
+      const channel = incident.channelName ? await this.deps.slack.findChannelByName(incident.channelName) : null;
+      if (channel && !channel.isArchived) await this.deps.slack.archiveChannel(channel.id);
+      await this.incidents.markFailed(incident.id, 'opening was interrupted and not finished');
+      this.deps.log.warn({ incident: incident.id, channel: channel?.id }, 'abandoned incident opening cleaned up');
+    }
+    return stuck.length;
+  }
+
   private describeRedelivery(incident: Incident): Reply {
     if (incident.channelId) return { text: `Incident #${incident.id} is open in <#${incident.channelId}>.` };
     return { text: `:warning: Incident #${incident.id} could not be opened (${incident.problems.join('; ')}). Try again.` };
