@@ -17,6 +17,8 @@ import { UserError, type CommandContext, type Reply } from '../common/context.js
  *    the gateway to post after a change; the outbox worker does, in order per lane, keyed.
  *    Register new effect kinds with `outbox.register(kind, handler)` in src/firebreak.ts.
  * 4. The answer to the person is the Reply returned here, sent through response_url.
+ * Other slash commands (/locks) and buttons plug in as routes (src/slack/routes.ts), passed to
+ * registerListeners in src/firebreak.ts: { commands: { '/locks': CommandRoute }, actions: { prefix: ActionRoute } }.
  */
 export interface Services {
   incidents: IncidentService;

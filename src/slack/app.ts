@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { SlackGateway } from '../ports/slack.js';
 import { boltLogger } from './bolt-logger.js';
 import { webClientGateway } from './gateway.js';
-import { actionHandler } from './handlers/actions.js';
+import { actionHandler, timelinePageRoute } from './handlers/actions.js';
 import { commandHandler } from './handlers/commands.js';
 import { eventHandler } from './handlers/events.js';
 import { openViewHandler } from './handlers/open-view.js';
@@ -17,6 +17,7 @@ import { ACTION_KIND, registerActions } from './listeners/actions.js';
 import { COMMAND_KIND, registerCommands } from './listeners/commands.js';
 import { EVENT_KIND, registerEvents } from './listeners/events.js';
 import { OPEN_VIEW_KIND, registerOpenModal } from './listeners/open-modal.js';
+import type { Routes } from './routes.js';
 
 export interface SlackEdge {
   app: App;
@@ -102,11 +103,15 @@ export interface ListenerDeps {
   inflight: InFlight;
   metrics: Metrics;
   log: Logger;
+  /** Slash commands besides /incident, and buttons, from the other capabilities. */
+  routes?: Partial<Routes>;
 }
 
 /** Listeners record and ack; the inbox hands what they recorded to the handlers. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { services, gateway, inbox, inflight, metrics, log } = deps;
+  const commandRoutes = deps.routes?.commands ?? {};
+  const actionRoutes = Object.fromEntries([timelinePageRoute({ timeline: services.timeline, log }), ...Object.entries(deps.routes?.actions ?? {})]);
   // Everything a listener does counts as in flight, so SIGTERM lets it finish.
   app.use(async ({ next }) => {
     await inflight.track(next());
@@ -114,12 +119,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.error(async (error) => {
     log.error({ err: error.message }, 'listener failed');
   });
-  registerCommands(app, { inbox, slack: gateway, inflight, metrics, log });
+  registerCommands(app, { inbox, slack: gateway, inflight, metrics, log, routes: commandRoutes });
   registerOpenModal(app, { inbox, log });
   registerActions(app, { inbox, log });
   registerEvents(app, { inbox, log });
-  inbox.register(COMMAND_KIND, commandHandler({ services, metrics, log }));
+  inbox.register(COMMAND_KIND, commandHandler({ services, routes: commandRoutes, metrics, log }));
   inbox.register(OPEN_VIEW_KIND, openViewHandler({ incidents: services.incidents, slack: gateway, log }));
-  inbox.register(ACTION_KIND, actionHandler({ timeline: services.timeline, log }));
+  inbox.register(ACTION_KIND, actionHandler({ routes: actionRoutes, log }));
   inbox.register(EVENT_KIND, eventHandler({ timeline: services.timeline }));
 }

@@ -8,6 +8,7 @@ import type { InFlight } from '../../inflight.js';
 import type { Logger } from '../../log.js';
 import type { SlackGateway } from '../../ports/slack.js';
 import type { CommandPayload } from '../payloads.js';
+import type { CommandRoute } from '../routes.js';
 import { openIncidentModal } from '../views/open-modal.js';
 import { recordThenAck } from './record.js';
 
@@ -19,10 +20,18 @@ export const COMMAND_KIND = 'command';
  */
 export function registerCommands(
   app: App,
-  deps: { inbox: Inbox; slack: SlackGateway; inflight: InFlight; metrics: Metrics; log: Logger },
+  deps: {
+    inbox: Inbox;
+    slack: SlackGateway;
+    inflight: InFlight;
+    metrics: Metrics;
+    log: Logger;
+    routes: Record<string, CommandRoute>;
+  },
 ): void {
-  const { slack, inflight, metrics, log } = deps;
-  app.command(/^\/(incident|locks)$/, async ({ command, ack }) => {
+  const { slack, inflight, metrics, log, routes } = deps;
+  const names = ['/incident', ...Object.keys(routes)].map((name) => name.slice(1)).join('|');
+  app.command(new RegExp(`^/(${names})$`), async ({ command, ack }) => {
     const receivedAt = new Date();
     if (command.command === '/incident') {
       const parsed = parseIncidentCommand(decodeSlackText(command.text));
@@ -52,8 +61,11 @@ export function registerCommands(
         return;
       }
     } else {
-      await ack({ response_type: 'ephemeral', text: ':construction: `/locks` is not available in this version of Firebreak yet.' });
-      return;
+      const quick = routes[command.command]?.check?.(decodeSlackText(command.text));
+      if (quick) {
+        await ack({ response_type: 'ephemeral', text: quick.text });
+        return;
+      }
     }
     const payload: CommandPayload = {
       command: command.command,
