@@ -30,6 +30,8 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
+  /** When set, /healthz and /metrics are served here, away from the Slack ingress. */
+  adminPort: number | null;
   databaseUrl: string | null;
   redisUrl: string | null;
   dataDir: string;
@@ -143,6 +145,14 @@ function urlSetting(env: Env, name: string, protocols: string[]): string | null 
   return value;
 }
 
+function portSetting(env: Env, name: string): number | null {
+  const text = nonEmpty(env, name);
+  if (text === null) return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`${name} must be a port number, not "${text}"`);
+  return port;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.');
   return path ? `${path} ${issue.message}` : issue.message;
@@ -186,9 +196,9 @@ export function loadConfig(env: Env = process.env): Config {
   const apiUrl = urlSetting(env, 'SLACK_API_URL', ['http:', 'https:']) ?? 'https://slack.com/api/';
   if (!apiUrl.endsWith('/')) throw new ConfigError('SLACK_API_URL must end with /');
 
-  const portText = nonEmpty(env, 'PORT') ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`PORT must be a port number, not "${portText}"`);
+  const port = portSetting(env, 'PORT') ?? 3000;
+  const adminPort = portSetting(env, 'ADMIN_PORT');
+  if (adminPort !== null && adminPort !== 0 && adminPort === port) throw new ConfigError('ADMIN_PORT must differ from PORT');
 
   const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -211,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     slack: { botToken, signingSecret, appToken, apiUrl },
     port,
+    adminPort,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: nonEmpty(env, 'FIREBREAK_DATA_DIR') ?? './.firebreak',

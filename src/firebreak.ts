@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
@@ -19,8 +20,10 @@ import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
 
 export interface Firebreak {
-  /** Where POST /slack/events, /healthz and /metrics are served. */
+  /** Where POST /slack/events is served (and /healthz, /metrics unless ADMIN_PORT is set). */
   url: string;
+  /** Where /healthz and /metrics are served. */
+  adminUrl: string;
   store: Store;
   queues: Queues;
   outbox: Outbox;
@@ -36,6 +39,13 @@ export interface StartOptions {
 }
 
 const DRAIN_MS = 5_000;
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
 
 /** The composition root: the only place that builds infrastructure and wires it together. */
 export async function startFirebreak(config: Config, log: Logger, options: StartOptions = {}): Promise<Firebreak> {
@@ -100,22 +110,20 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
 
-    const server = createHttpServer({
-      slack: edge.requestListener,
-      checks: { store: store.ping, queue: queues.ping },
-      metrics,
-      log,
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
-    });
+    const checks = { store: store.ping, queue: queues.ping };
+    const separateAdmin = config.adminPort !== null;
+    const server = createHttpServer({ slack: edge.requestListener, admin: !separateAdmin, checks, metrics, log });
+    const host = options.host ?? '0.0.0.0';
+    await listen(server, config.port, host);
+    const adminServer = separateAdmin ? createHttpServer({ slack: null, admin: true, checks, metrics, log }) : null;
+    if (adminServer) await listen(adminServer, config.adminPort!, host);
     await startHousekeeping(queues, { inbox, incidents, log });
     await outbox.start();
     inbox.start();
     await edge.start();
     const { port } = server.address() as AddressInfo;
-    log.info({ port, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
+    const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : port;
+    log.info({ port, adminPort, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
 
     let stopping: Promise<void> | null = null;
     const stop = async () => {
@@ -131,6 +139,10 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       }
       server.closeAllConnections();
       await closed;
+      if (adminServer) {
+        adminServer.closeAllConnections();
+        await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+      }
       outbox.stop();
       await queues.close();
       // Last: once this replica is gone, the others take over what it still leased.
@@ -139,6 +151,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     };
     return {
       url: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
       store,
       queues,
       outbox,

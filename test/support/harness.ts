@@ -34,6 +34,8 @@ export interface HarnessOptions {
    * over a WebSocket; drive it with `fake.send…OverSocket`. `bot.url` still serves /healthz.
    */
   socketMode?: boolean;
+  /** Serve /healthz and /metrics on a port of their own (ADMIN_PORT). */
+  adminPort?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
+    ...(options.adminPort ? { ADMIN_PORT: '0' } : {}),
     DATABASE_URL: database.url,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     FIREBREAK_CONFIG: configPath,
