@@ -15,6 +15,8 @@ export interface HttpServerOptions {
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
+// Slack's payloads are a few KB (a modal's state at most tens): anything near this is not Slack.
+const MAX_SLACK_BODY_BYTES = 1024 * 1024;
 
 /** 'ok' or 'failing': what went wrong is logged, never shown to whoever can reach the port. */
 async function runCheck(check: HealthCheck): Promise<{ ok: boolean; detail: string }> {
@@ -51,6 +53,13 @@ export function createHttpServer({ slack, admin, checks, metrics, log }: HttpSer
     });
 
     if (route === '/slack/events' && req.method === 'POST' && slack) {
+      // Refused before a byte is read or a signature checked: a large body costs us nothing.
+      const length = req.headers['content-length'];
+      if (length === undefined) return send(res, 411, 'text/plain', 'length required\n');
+      if (!/^\d+$/.test(length) || Number(length) > MAX_SLACK_BODY_BYTES) {
+        res.setHeader('connection', 'close');
+        return send(res, 413, 'text/plain', 'request too large\n');
+      }
       slack(req, res);
       return;
     }
