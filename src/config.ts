@@ -34,6 +34,8 @@ export interface Config {
   adminPort: number | null;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Redis key prefix (or PostgreSQL schema) of the queues, for deployments sharing a Redis. */
+  queuePrefix: string;
   dataDir: string;
   logLevel: string;
   timezone: string;
@@ -153,6 +155,14 @@ function portSetting(env: Env, name: string): number | null {
   return port;
 }
 
+function queuePrefixSetting(env: Env): string {
+  const prefix = nonEmpty(env, 'FIREBREAK_QUEUE_PREFIX') ?? 'firebreak';
+  if (!/^[a-z][a-z0-9_]{0,39}$/.test(prefix)) {
+    throw new ConfigError('FIREBREAK_QUEUE_PREFIX must be 1-40 lowercase letters, digits or _, starting with a letter');
+  }
+  return prefix;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.');
   return path ? `${path} ${issue.message}` : issue.message;
@@ -224,6 +234,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPort,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    queuePrefix: queuePrefixSetting(env),
     dataDir: nonEmpty(env, 'FIREBREAK_DATA_DIR') ?? './.firebreak',
     logLevel,
     timezone: file.timezone,

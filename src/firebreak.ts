@@ -54,7 +54,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     redisUrl: config.redisUrl,
     postgresUrl: store.url,
     log,
-    ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+    prefix: options.queuePrefix ?? config.queuePrefix,
   });
   try {
     const edge = await createSlackEdge(config.slack, log);

@@ -52,6 +52,7 @@ export class Outbox {
   private queue: JobQueue<LaneJob> | null = null;
   private reconciler: NodeJS.Timeout | undefined;
   private wakeSeq = 0;
+  private readonly draining = new Map<string, { again: boolean }>();
 
   constructor(private readonly deps: OutboxDeps) {
     this.repo = new OutboxRepository(deps.pool);
@@ -105,8 +106,30 @@ export class Outbox {
     return this.repo.pendingCount();
   }
 
-  /** Delivers the lane's effects in order until it is empty, throttled, or another replica has it. */
+  /**
+   * Delivers the lane's effects in order until it is empty, throttled, or another replica has it.
+   * Within this process one delivery per lane at a time: a second wake-up while it runs only asks
+   * the running one to look again (two would both take the same effect and post it twice).
+   */
   async deliverLane(lane: string): Promise<void> {
+    const running = this.draining.get(lane);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.draining.set(lane, state);
+    try {
+      do {
+        state.again = false;
+        await this.deliverClaimed(lane);
+      } while (state.again);
+    } finally {
+      this.draining.delete(lane);
+    }
+  }
+
+  private async deliverClaimed(lane: string): Promise<void> {
     const me = this.deps.replicaId;
     while (await this.repo.claimLane(lane, me)) {
       let holdMs: number | null = null;
