@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -168,9 +169,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return path ? `${path} ${issue.message}` : issue.message;
 }
 
-function readConfigFile(env: Env): z.output<typeof fileSchema> {
+function readConfigFile(env: Env, cwd: string): z.output<typeof fileSchema> {
   const explicit = nonEmpty(env, 'FIREBREAK_CONFIG');
-  const path = explicit ?? './firebreak.yml';
+  const path = explicit ?? join(cwd, 'firebreak.yml');
   if (!existsSync(path)) {
     // The file is optional: with only the Slack settings the bot runs on its defaults.
     if (explicit) throw new ConfigError(`FIREBREAK_CONFIG: no file at ${path}`);
@@ -191,7 +192,12 @@ function readConfigFile(env: Env): z.output<typeof fileSchema> {
   return parsed.data;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadOptions {
+  /** Where the default ./firebreak.yml is looked for (tests pass an empty folder). */
+  cwd?: string;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const botToken = required(env, 'SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from the Slack app page');
   if (!botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
   const appToken = nonEmpty(env, 'SLACK_APP_TOKEN');
@@ -215,7 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
-  const file = readConfigFile(env);
+  const file = readConfigFile(env, options.cwd ?? process.cwd());
   const policies: Record<string, EscalationPolicy> = {};
   for (const [name, policy] of Object.entries(file.escalation.policies)) {
     policies[name] = {
