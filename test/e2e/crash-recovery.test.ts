@@ -130,4 +130,25 @@ describe('a replica killed at the worst moment', () => {
     expect(fake.messages(channel).filter((m) => m.text.includes('closed this incident'))).toHaveLength(1);
     for (const run of [first, second, third]) run.driver.close();
   }, 90_000);
+
+  it('hands work it could not finish within the 5 s drain on SIGTERM to the next start', async () => {
+    const first = await startBot();
+    const channel = await openIncident(first.driver);
+    fake.delay('users.info', 8_000);
+    const note = await first.driver.slashCommand({ text: 'note drained or handed over', userId: AMINA, channelId: channel });
+    expect(note.status).toBe(200);
+    const stopping = Date.now();
+    first.proc.child.kill('SIGTERM');
+    expect(await first.proc.exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(7_000);
+    fake.delay('users.info', 0);
+
+    const second = await startBot();
+    const answers = await note.waitForResponses(1, 15_000);
+    expect(String(answers[0]?.body['text'])).toContain('Added to the timeline');
+    await settled(pool, 15_000);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM timeline_events WHERE text = 'drained or handed over'`);
+    expect(rows[0]).toEqual({ n: 1 });
+    for (const run of [first, second]) run.driver.close();
+  }, 60_000);
 });
