@@ -12,6 +12,7 @@ import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
+import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
@@ -84,6 +85,13 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const users = new UserDirectory(store.pool, edge.gateway);
+    const postmortem = new PostmortemService({
+      pool: store.pool,
+      effects: outbox,
+      settings: { timezone: config.timezone, clock: '24h' },
+      log,
+    });
+    outbox.register(PUBLISH_POSTMORTEM, (effect, ctx) => postmortem.publish(effect, ctx));
     const incidents = new IncidentService({
       pool: store.pool,
       slack: edge.gateway,
@@ -91,6 +99,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
+      hooks: { closed: (db, incident) => postmortem.owedOnClose(db, incident) },
     });
     const timeline = new TimelineService({
       pool: store.pool,
@@ -102,7 +111,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
     registerListeners(edge.app, {
-      services: { incidents, timeline },
+      services: { incidents, timeline, postmortem },
       gateway: edge.gateway,
       inbox,
       inflight,
