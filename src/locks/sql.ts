@@ -10,7 +10,7 @@
 export const DIAGNOSE_SQL = `
 WITH l AS MATERIALIZED (
   SELECT locktype, database, relation, page, tuple, virtualxid, transactionid::text AS transactionid,
-         classid, objid, objsubid, virtualtransaction, pid, mode, granted,
+         classid, objid, objsubid, virtualtransaction, pid, mode, granted, waitstart,
          concat_ws(':', locktype, database, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid) AS target
   FROM pg_catalog.pg_locks
 ),
@@ -29,10 +29,11 @@ act AS MATERIALIZED (
   FROM pg_catalog.pg_stat_activity a
 ),
 named AS (
-  SELECT x.*, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS relname, d.datname AS reldb
+  SELECT x.*, CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) END AS relname, c.relkind::text AS relkind,
+         d.datname AS reldb
   FROM (
     SELECT target, locktype, database, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid,
-           pid, mode, granted, virtualtransaction
+           pid, mode, granted, virtualtransaction, waitstart
     FROM l
     WHERE (NOT granted AND pid IS NOT NULL)
        OR (granted AND locktype IN ('relation', 'tuple') AND (pid IS NULL OR pid IN (SELECT pid FROM involved)))
@@ -66,10 +67,10 @@ SELECT
     WHERE a.pid IN (SELECT pid FROM involved)) AS sessions,
   (SELECT coalesce(json_agg(json_build_object('pid', pid, 'blockers', blockers)), '[]') FROM blocked) AS blocked,
   (SELECT coalesce(json_agg(json_build_object(
-      'target', target, 'locktype', locktype, 'database', database, 'relation', relation, 'relname', relname,
+      'target', target, 'locktype', locktype, 'database', database, 'relation', relation, 'relname', relname, 'relkind', relkind,
       'reldb', reldb, 'page', page, 'tuple', tuple, 'virtualxid', virtualxid, 'transactionid', transactionid,
       'classid', classid, 'objid', objid, 'objsubid', objsubid, 'pid', pid, 'mode', mode, 'granted', granted,
-      'vxid', virtualtransaction)), '[]') FROM named) AS locks,
+      'vxid', virtualtransaction, 'waitstart', waitstart)), '[]') FROM named) AS locks,
   (SELECT coalesce(json_agg(json_build_object('target', g.target, 'pid', g.pid, 'mode', g.mode, 'vxid', g.virtualtransaction)), '[]')
     FROM l g WHERE g.granted AND g.target IN (SELECT target FROM waiting)) AS holders,
   (SELECT coalesce(json_agg(json_build_object(
@@ -110,6 +111,8 @@ export interface LockRow {
   relation: number | null;
   /** Qualified name, only when the relation is in this database (or a shared catalog). */
   relname: string | null;
+  /** pg_class.relkind when named: 'r' table, 'i' index, 'p' partitioned table… */
+  relkind: string | null;
   /** Name of the lock's database. */
   reldb: string | null;
   page: number | null;
@@ -124,6 +127,8 @@ export interface LockRow {
   mode: string;
   granted: boolean;
   vxid: string;
+  /** When an ungranted lock started waiting (PostgreSQL 14+). */
+  waitstart: string | null;
 }
 
 export interface HolderRow {
