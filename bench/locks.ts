@@ -308,7 +308,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'firebreak-bench-locks-'));
   const log = createLogger('warn');
   const server = await startEmbeddedPostgres(dir, log, {
-    postgresFlags: ['-c', 'max_connections=450', '-c', 'max_locks_per_transaction=128', '-c', 'max_prepared_transactions=10'],
+    settings: { max_connections: '450', max_locks_per_transaction: '128', max_prepared_transactions: '10' },
   });
   const output: string[] = [];
   try {
