@@ -323,7 +323,7 @@ async function main(): Promise<void> {
     const count = async () => (await benchAdmin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks')).rows[0]?.n ?? 0;
     const conns = async () => (await benchAdmin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity')).rows[0]?.n ?? 0;
 
-    const version = (await benchAdmin.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
+    const version = (await benchAdmin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
     output.push(`PostgreSQL ${version}, ${await conns()} backends, ${REPEATS} repeats; expected roots: ${[...scene.expectedRoots].join(', ')}; cycle ${scene.cycle.join(' ↔ ')}`, '');
     output.push(...table(`Shapes + ${IDLE} idle sessions (${await count()} rows in pg_locks)`, await measure(url, url), scene.expectedRoots), '');
     await holdExtraLocks(url, EXTRA_LOCKS);

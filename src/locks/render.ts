@@ -369,3 +369,15 @@ export function pictureKey(snapshot: LocksSnapshot): string {
   const cycles = snapshot.cycles.map((c) => [...c.pids].sort().join('-')).sort();
   return JSON.stringify({ roots, cycles });
 }
+
+/** One line for the timeline: what the picture was. */
+export function snapshotText(snapshot: LocksSnapshot): string {
+  if (snapshot.blockedTotal === 0) return `Lock snapshot of ${snapshot.database}: no session waits for a lock.`;
+  const roots = snapshot.roots.slice(0, 3).map((r) => {
+    const who = r.pid === null ? `prepared transaction ${r.preparedGid}` : `pid ${r.pid}`;
+    const state = r.state ? ` (${r.state}${r.inStateMs === null ? '' : ` ${formatDuration(r.inStateMs)}`})` : '';
+    return `${who}${state} blocking ${r.blocksTotal}`;
+  });
+  const more = snapshot.roots.length > 3 ? ` and ${snapshot.roots.length - 3} more roots` : '';
+  return `Lock snapshot of ${snapshot.database}: ${plural(snapshot.blockedTotal, 'session')} waiting; ${roots.join('; ')}${more}.`;
+}

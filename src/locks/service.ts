@@ -3,6 +3,7 @@ import { actOn, mayAct, type ActionOutcome, type LockAction, type UsergroupMembe
 import { createLocksPool, diagnose, type Diagnosis, type LocksPool } from './diagnose.js';
 import { renderDiagnosis, snapshotSummary, type LockButtonValue, type LocksSnapshot, type RenderedLocks } from './render.js';
 import type { LocksSettings } from './settings.js';
+import { LOCKS_USAGE } from './command.js';
 
 export interface LocksInspection {
   /** The configured name of the database inspected. */
@@ -13,7 +14,7 @@ export interface LocksInspection {
   snapshot: LocksSnapshot | null;
 }
 
-export const LOCKS_USAGE = '/locks [database] | /locks watch [database] | /locks watch stop';
+
 
 /** Reads a button's value back; null for anything Firebreak did not put there. */
 export function parseLockButton(value: string): LockButtonValue | null {
