@@ -8,6 +8,8 @@ import { IncidentRepository } from './incidents/repository.js';
 import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
+import { LocksFlow } from './locks/flow.js';
+import { LocksService } from './locks/service.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
@@ -16,6 +18,7 @@ import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
+import { LOCKS_ACTION_PREFIX, locksRoutes } from './slack/handlers/locks.js';
 import { openStore, type Store } from './store/database.js';
 import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
@@ -110,8 +113,14 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       settings: { timezone: config.timezone, zoneAliases: config.zoneAliases },
       log,
     });
+    const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
+    const locks = locksRoutes(
+      new LocksFlow({ pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox }),
+      log,
+    );
     registerListeners(edge.app, {
       services: { incidents, timeline, postmortem },
+      routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
       gateway: edge.gateway,
       inbox,
       inflight,
@@ -153,6 +162,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       }
       outbox.stop();
+      await locksService.close();
       await queues.close();
       // Last: once this replica is gone, the others take over what it still leased.
       await replica.stop();

@@ -114,4 +114,6 @@ export interface SlackGateway {
   shareFile(fileId: string, channelId: string, title: string, comment: string): Promise<void>;
   /** True when an uploaded file was shared (completed): a retry must not share it twice. */
   fileShared(fileId: string): Promise<boolean>;
+  /** The members of a usergroup (S…) now (usergroups.users.list). */
+  usergroupMembers(usergroupId: string): Promise<string[]>;
 }

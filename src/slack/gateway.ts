@@ -236,6 +236,10 @@ export function webClientGateway(client: WebClient): SlackGateway {
       );
       return toChannelMessage(replies.messages?.find((m) => m.ts === ts), ts);
     },
+    async usergroupMembers(usergroup) {
+      const result = await call('usergroups.users.list', () => client.usergroups.users.list({ usergroup }));
+      return result.users ?? [];
+    },
     async openModal(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as unknown as webApi.View }));
     },
