@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { SlackApiError, type ChannelMessage, type SlackGateway, type SlackMessage, type SlackUser } from '../ports/slack.js';
+import { decodeSlackText } from '../text/mrkdwn.js';
 
 type WebClient = webApi.WebClient;
 
@@ -31,9 +32,10 @@ interface RawMessage {
   thread_ts?: string;
 }
 
+// Message text from the Web API is Slack-encoded, as in events: decoded here, at the edge.
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
-  return { ts, userId: raw.user ?? null, text: raw.text ?? '', threadTs: raw.thread_ts ?? null };
+  return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
 }
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */

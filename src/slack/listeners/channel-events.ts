@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../../log.js';
 import type { TimelineService } from '../../timeline/service.js';
+import { decodeSlackText } from '../../text/mrkdwn.js';
 import { tsToDate } from '../../timeline/messages.js';
 
 interface MessageLike {
@@ -31,7 +32,7 @@ export function registerChannelEvents(app: App, deps: { timeline: TimelineServic
       const editedTs = changed.edited?.ts ?? message.ts;
       await timeline.captureEdit(
         channel,
-        { ts: changed.ts, userId: changed.user ?? changed.bot_id ?? null, text: changed.text ?? '', threadTs: changed.thread_ts ?? null },
+        { ts: changed.ts, userId: changed.user ?? changed.bot_id ?? null, text: decodeSlackText(changed.text ?? ''), threadTs: changed.thread_ts ?? null },
         editedTs ? tsToDate(editedTs) : new Date(),
       );
       return;
@@ -44,7 +45,7 @@ export function registerChannelEvents(app: App, deps: { timeline: TimelineServic
     await timeline.captureMessage(channel, {
       ts: message.ts,
       userId: message.user ?? message.bot_id ?? null,
-      text: message.text ?? '',
+      text: decodeSlackText(message.text ?? ''),
       threadTs: message.thread_ts ?? null,
     });
   });
@@ -61,7 +62,7 @@ export function registerChannelEvents(app: App, deps: { timeline: TimelineServic
     await timeline.recordPin(event.channel_id, message.ts, event.user, {
       ts: message.ts,
       userId: message.user ?? message.bot_id ?? null,
-      text: message.text ?? '',
+      text: decodeSlackText(message.text ?? ''),
       threadTs: message.thread_ts ?? null,
     });
   });

@@ -6,6 +6,7 @@ import { helpText, parseIncidentCommand } from '../../incidents/command.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { Logger } from '../../log.js';
 import type { SlackGateway } from '../../ports/slack.js';
+import { decodeSlackText } from '../../text/mrkdwn.js';
 import { replyForError } from '../replies.js';
 import { openIncidentModal } from '../views/open-modal.js';
 
@@ -32,7 +33,7 @@ export function registerIncidentCommand(
   const { services, slack, metrics, log } = deps;
   app.command('/incident', async ({ command, ack, respond }) => {
     const receivedAt = new Date();
-    const parsed = parseIncidentCommand(command.text);
+    const parsed = parseIncidentCommand(decodeSlackText(command.text));
     if (!parsed.ok) {
       metrics.commands.inc({ command: 'invalid', outcome: 'refused' });
       await ack({ response_type: 'ephemeral', text: errorReply(parsed.error, parsed.usage).text });
