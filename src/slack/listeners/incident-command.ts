@@ -50,7 +50,7 @@ export function registerIncidentCommand(
     const ctx = commandContext(command, receivedAt);
     try {
       if (typed.kind === 'open' && typed.title === null) {
-        await slack.openModal(command.trigger_id, openIncidentModal(command.channel_id));
+        await slack.openModal(command.trigger_id, openIncidentModal(command.channel_id, typed.severity));
       } else {
         await respondEphemeral(respond, await runIncidentCommand(services, ctx, typed), log);
       }
