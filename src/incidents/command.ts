@@ -1,3 +1,4 @@
+import { withoutEmojiShortcodes } from '../text/emoji.js';
 import { escapeAndTruncate } from '../text/mrkdwn.js';
 import { MAX_TITLE_LENGTH, SEVERITIES, STATUSES, type Severity, type Status } from './model.js';
 
@@ -55,16 +56,13 @@ export function parseUserMention(token: string): string | null {
   return match?.[1] ?? null;
 }
 
-// Slack sends emoji typed in commands as :shortcodes:; they are decoration, not words.
-const EMOJI_SHORTCODE = /:[a-z0-9_+'-]+:/gi;
-
 /** Why a title cannot be used, or null when it is fine. */
 export function titleProblem(title: string): string | null {
   if (title.length === 0) return 'the incident needs a title';
   if (title.length > MAX_TITLE_LENGTH) {
     return `the title is ${title.length} characters long; keep it under ${MAX_TITLE_LENGTH}`;
   }
-  if (!/[\p{L}\p{N}]/u.test(title.replace(EMOJI_SHORTCODE, ''))) {
+  if (!/[\p{L}\p{N}]/u.test(withoutEmojiShortcodes(title, ''))) {
     return 'the title needs words, not only emoji or punctuation';
   }
   return null;
