@@ -192,6 +192,27 @@ describe('the timeline', () => {
     expect(rows.map((r) => r.channel_id)).toEqual([channel, channel]);
   });
 
+  it('does not capture its own edits (the card) as channel history', async () => {
+    const channel = await openIncident('Own edits');
+    const { rows: incidents } = await h.db.query<{ card_ts: string }>('SELECT card_ts FROM incidents WHERE channel_id = $1', [channel]);
+    const cardTs = incidents[0]!.card_ts;
+    await h.driver.event({
+      type: 'message',
+      subtype: 'message_changed',
+      channel,
+      ts: `${Math.floor(Date.now() / 1000)}.000950`,
+      message: { ts: cardTs, bot_id: h.fake.botId, user: h.fake.botUserId, text: 'SEV1 incident', edited: { user: h.fake.botUserId, ts: cardTs } },
+    });
+    const person = h.fake.postAsUser(channel, NAIROBI, 'after the card edit');
+    await h.driver.event(h.fake.messageEvent(person));
+    await eventually(async () => {
+      const { rows } = await h.db.query('SELECT 1 FROM channel_messages WHERE ts = $1', [person.ts]);
+      return rows.length > 0 ? rows : undefined;
+    });
+    const { rows } = await h.db.query('SELECT 1 FROM channel_messages WHERE channel_id = $1 AND ts = $2', [channel, cardTs]);
+    expect(rows).toEqual([]);
+  });
+
   it('shows text Slack sent encoded as it was typed: decoded once, stored plain, escaped once', async () => {
     const channel = await openIncident('Encoding');
     // The person typed `a < b & c`; Slack sends command text with &, < and > encoded.

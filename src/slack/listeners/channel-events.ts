@@ -23,12 +23,14 @@ const SPOKEN = new Set([undefined, 'bot_message', 'thread_broadcast', 'file_shar
 export function registerChannelEvents(app: App, deps: { timeline: TimelineService; log: Logger }): void {
   const { timeline } = deps;
 
-  app.event('message', async ({ event }) => {
+  app.event('message', async ({ event, context }) => {
     const message = event as MessageLike;
     const channel = message.channel;
     if (!channel) return;
     const changed = message.message;
     if (message.subtype === 'message_changed' && changed?.ts) {
+      // The bot's own edits (its card) are not channel history.
+      if (changed.bot_id !== undefined && changed.bot_id === context.botId) return;
       const editedTs = changed.edited?.ts ?? message.ts;
       await timeline.captureEdit(
         channel,
