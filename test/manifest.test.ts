@@ -118,9 +118,12 @@ const SLACK_FAMILIES = new Set([
   'files', 'pins', 'reactions', 'reminders', 'search', 'stars', 'team', 'usergroups', 'users', 'views', 'workflows',
 ]);
 
-it.runIf(IN_CI && !HAVE_SCHEMA)("CI=true: Slack's manifest schema is there to check against", () => {
-  expect.fail(`no file at ${SCHEMA}: set FIREBREAK_SLACK_SCHEMA to Slack's manifest.schema.1.0.0.json`);
-});
+// Under CI the schema check may not be skipped: without the file it fails, saying why.
+if (IN_CI && !HAVE_SCHEMA) {
+  it("CI=true: Slack's manifest schema is there to check against", () => {
+    expect.fail(`no file at ${SCHEMA}: set FIREBREAK_SLACK_SCHEMA to Slack's manifest.schema.1.0.0.json`);
+  });
+}
 
 describe.runIf(HAVE_SCHEMA)("manifest.yml against Slack's schema", () => {
   let validate: ValidateFunction;
