@@ -56,6 +56,7 @@ interface RawMessage {
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
+// Message text from the Web API is Slack-encoded, as in events: decoded here, at the edge.
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
   return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
