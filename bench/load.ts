@@ -45,7 +45,7 @@ const WARMUP = intEnv('BENCH_WARMUP', 400, 0);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL || null;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'silent';
-const SETTLE_TIMEOUT_MS = 120_000;
+const SETTLE_TIMEOUT_MS = 60_000;
 const TARGETS = { ratioP99: 1.3, rssMb: 300, repliesPerSec: 400 };
 
 // ── what is typed ─────────────────────────────────────────────────────────────────────────────
@@ -169,6 +169,8 @@ class Client {
 
 interface Segment {
   acks: number[];
+  /** Acked with an empty body: recorded, so a reply and its effects are owed. */
+  taken: boolean[];
   ackedAt: number[];
   startedAt: number;
   lastAckAt: number;
@@ -179,6 +181,7 @@ interface Segment {
 async function sustained(client: Client, prepared: readonly PreparedCommand[], acceptAck: (text: string) => boolean): Promise<Segment> {
   const acks = new Array<number>(prepared.length);
   const ackedAt = new Array<number>(prepared.length);
+  const taken = new Array<boolean>(prepared.length).fill(false);
   const errors: string[] = [];
   let next = 0;
   const startedAt = wallNow();
@@ -191,6 +194,7 @@ async function sustained(client: Client, prepared: readonly PreparedCommand[], a
         ackedAt[i] = sent.ackedAt;
         if (sent.status !== 200) errors.push(`HTTP ${sent.status}: ${sent.text.slice(0, 120)}`);
         else if (!acceptAck(sent.text)) errors.push(`ack said: ${sent.text.slice(0, 160)}`);
+        else taken[i] = true;
       } catch (error) {
         acks[i] = Number.NaN;
         ackedAt[i] = Number.NaN;
@@ -199,7 +203,7 @@ async function sustained(client: Client, prepared: readonly PreparedCommand[], a
     }
   };
   await Promise.all(Array.from({ length: Math.min(INFLIGHT, prepared.length) }, lane));
-  return { acks, ackedAt, startedAt, lastAckAt: Math.max(...ackedAt.filter(Number.isFinite)), errors };
+  return { acks, taken, ackedAt, startedAt, lastAckAt: Math.max(...ackedAt.filter(Number.isFinite)), errors };
 }
 
 /** Firebreak's peak resident memory while `work` runs (sampled), and its high-water mark after. */
@@ -293,14 +297,15 @@ async function runFirebreak(h: Harness, commands: readonly Command[]): Promise<{
   // Each of these is acked with an empty body; anything else (busy, store down) is an error.
   const measured = await sampleMemory(h.firebreak.pid, (async () => {
     const segment = await sustained(h.fbClient, prepared, (text) => text === '');
-    const ids = prepared.map((p) => p.responseUrlId);
-    await waitFor('every response_url reply', () => ids.every((id) => h.replies.has(id)));
+    // A command refused in its ack (busy) has its answer there and is never worked.
+    const owed = prepared.filter((_, i) => segment.taken[i]).map((p) => p.responseUrlId);
+    await waitFor('every response_url reply', () => owed.every((id) => h.replies.has(id)));
     return segment;
   })());
   const segment = measured.value;
-  const ids = prepared.map((p) => p.responseUrlId);
-  const replyTimes = ids.map((id) => h.replies.get(id));
-  const texts = await h.fake.call('replyTexts', ids);
+  const ids = prepared.filter((_, i) => segment.taken[i]).map((p) => p.responseUrlId);
+  const replyTimes = prepared.map((p, i) => (segment.taken[i] ? h.replies.get(p.responseUrlId) : undefined));
+  const texts = await h.fake.call('replyTexts', prepared.map((p) => p.responseUrlId));
   const wrongReplies: string[] = [];
   let raced = 0;
   commands.forEach((c, i) => {
@@ -315,6 +320,7 @@ async function runFirebreak(h: Harness, commands: readonly Command[]): Promise<{
   const keys: string[] = [];
   let changes = 0;
   commands.forEach((c, i) => {
+    if (!segment.taken[i]) return;
     if (c.kind === 'note') keys.push(`note:${prepared[i]!.triggerId}`);
     if (c.kind === 'status' && texts[i] === 'Recorded.') {
       keys.push(`announce:${prepared[i]!.triggerId}`);
@@ -324,10 +330,16 @@ async function runFirebreak(h: Harness, commands: readonly Command[]): Promise<{
   let report = await h.fake.call('effects', { channels: h.channels, keys, since });
   const landed = () => report.found.filter((t) => t !== null).length + Math.min(report.cardUpdates, changes) + Math.min(report.topics, changes);
   const effectsExpected = keys.length + 2 * changes;
-  await waitFor('every Slack effect', async () => {
+  const complete = await waitFor('every Slack effect', async () => {
     report = await h.fake.call('effects', { channels: h.channels, keys, since });
     return landed() >= effectsExpected;
   }, SETTLE_TIMEOUT_MS, 200);
+  if (!complete) {
+    console.error(
+      `  missing: ${report.found.filter((t) => t === null).length} of ${keys.length} posts, ` +
+        `card updates ${report.cardUpdates}/${changes}, topics ${report.topics}/${changes}`,
+    );
+  }
   const effectTimes = [...report.found.filter((t): t is number => t !== null), ...(report.lastCallAt !== null ? [report.lastCallAt] : [])];
 
   const latencies = replyTimes
@@ -340,7 +352,7 @@ async function runFirebreak(h: Harness, commands: readonly Command[]): Promise<{
     acks: ackFigures(segment),
     fb: {
       replies: arrived.length,
-      lostReplies: ids.length - arrived.length,
+      lostReplies: ids.length - ids.filter((id) => h.replies.has(id)).length,
       wrongReplies,
       replyP50: percentile(latencies, 50),
       replyP99: percentile(latencies, 99),
