@@ -40,7 +40,7 @@ export class Inbox {
 
   constructor(private readonly options: InboxOptions) {
     this.repo = new InboxRepository(options.pool);
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 16;
     this.maxQueued = options.maxQueued ?? 1_000;
   }
 
