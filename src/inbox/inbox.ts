@@ -16,7 +16,10 @@ export interface InboxOptions {
   pool: pg.Pool;
   replicaId: string;
   log: Logger;
-  /** Handlers running at once: post-ack work must not starve the acks on the same event loop. */
+  /**
+   * Handlers running at once: post-ack work must not starve the acks on the same event loop.
+   * They mostly wait on PostgreSQL, so this goes with the pool's size (src/store/database.ts).
+   */
   concurrency?: number;
   /**
    * Entries waiting beyond that; past it new requests are turned away before they are acked.
@@ -52,7 +55,7 @@ export class Inbox {
       await this.repo.markDone(keys);
       return keys.map(() => undefined);
     });
-    this.concurrency = options.concurrency ?? 16;
+    this.concurrency = options.concurrency ?? 24;
     this.maxQueued = options.maxQueued ?? 2_500;
   }
 
