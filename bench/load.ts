@@ -25,22 +25,15 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createScratchDatabase } from '../test/support/scratch-database.js';
 import { startAppProcess, type AppSettings, type RunningApp } from './apps.js';
+import { intEnv } from './env.js';
 import { RemoteFakeSlack, type CallCounts, type PreparedCommand } from './fake-slack-remote.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 
-function intEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, not "${raw}"`);
-  return value;
-}
-
-const COMMANDS = intEnv('BENCH_COMMANDS', 2000);
-const INFLIGHT = intEnv('BENCH_INFLIGHT', 200);
-const ROUNDS = intEnv('BENCH_ROUNDS', 3);
-const INCIDENTS = intEnv('BENCH_INCIDENTS', 10);
+const COMMANDS = intEnv('BENCH_COMMANDS', 2000, 1);
+const INFLIGHT = intEnv('BENCH_INFLIGHT', 200, 1);
+const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1);
+const INCIDENTS = intEnv('BENCH_INCIDENTS', 10, 1);
 const WARMUP = intEnv('BENCH_WARMUP', 400, 0);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL || null;
