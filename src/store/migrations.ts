@@ -140,4 +140,22 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE slack_events_seen;
     `,
   },
+  {
+    version: 3,
+    name: 'locks watches',
+    sql: `
+      -- /locks watch: one watcher per incident and database, re-sampled by one scheduled job.
+      CREATE TABLE locks_watches (
+        incident_id bigint NOT NULL REFERENCES incidents (id),
+        database text NOT NULL,
+        channel_id text NOT NULL,
+        started_by text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        stopped_at timestamptz,
+        -- The picture last posted (roots and their counts): a new post only when it changes.
+        last_key text,
+        PRIMARY KEY (incident_id, database)
+      );
+    `,
+  },
 ];
