@@ -15,6 +15,7 @@ import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
+import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
@@ -89,6 +90,13 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const users = new UserDirectory(store.pool, edge.gateway);
+    const postmortem = new PostmortemService({
+      pool: store.pool,
+      effects: outbox,
+      settings: { timezone: config.timezone, clock: '24h' },
+      log,
+    });
+    outbox.register(PUBLISH_POSTMORTEM, (effect, ctx) => postmortem.publish(effect, ctx));
     const incidents = new IncidentService({
       pool: store.pool,
       slack: edge.gateway,
@@ -96,6 +104,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
+      hooks: { closed: (db, incident) => postmortem.owedOnClose(db, incident) },
     });
     const timeline = new TimelineService({
       pool: store.pool,
@@ -116,7 +125,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       .queue(LOCKS_WATCH_QUEUE)
       .upsertJobScheduler(LOCKS_WATCH_QUEUE, { every: WATCH_EVERY_MS }, { name: LOCKS_WATCH_QUEUE, opts: { removeOnComplete: true, removeOnFail: 100 } });
     registerListeners(edge.app, {
-      services: { incidents, timeline },
+      services: { incidents, timeline, postmortem },
       routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
       gateway: edge.gateway,
       inbox,

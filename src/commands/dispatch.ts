@@ -1,6 +1,7 @@
 import type { IncidentCommand } from '../incidents/command.js';
 import { helpText } from '../incidents/command.js';
 import type { IncidentService } from '../incidents/service.js';
+import type { PostmortemService } from '../postmortem/service.js';
 import type { TimelineService } from '../timeline/service.js';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 
@@ -23,11 +24,12 @@ import { UserError, type CommandContext, type Reply } from '../common/context.js
 export interface Services {
   incidents: IncidentService;
   timeline: TimelineService;
+  postmortem: PostmortemService;
 }
 
 /** Runs a parsed /incident command; the answer is shown only to the person who typed it. */
 export async function runIncidentCommand(services: Services, ctx: CommandContext, command: IncidentCommand): Promise<Reply> {
-  const { incidents, timeline } = services;
+  const { incidents, timeline, postmortem } = services;
   switch (command.kind) {
     case 'open':
       if (command.title === null) throw new UserError('the incident needs a title');
@@ -42,15 +44,18 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       return incidents.setLead(ctx, command.userId);
     case 'timeline':
       return timeline.show(ctx, await incidents.forChannel(ctx.channelId));
-    case 'close':
-      return incidents.close(ctx, command.summary);
+    case 'close': {
+      const reply = await incidents.close(ctx, command.summary);
+      return { text: `${reply.text} The postmortem draft will be posted in this channel shortly.` };
+    }
+    case 'postmortem':
+      return postmortem.request(ctx, await incidents.forChannel(ctx.channelId));
     case 'list':
       return incidents.list(ctx);
     case 'help':
       return { text: helpText() };
     case 'page':
     case 'ack':
-    case 'postmortem':
       throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);
   }
 }

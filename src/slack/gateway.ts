@@ -1,7 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import {
   SlackApiError,
+  type BotIdentity,
   type ChannelMessage,
+  type HistoryMessage,
+  type HistoryPage,
   type MessageMetadata,
   type SlackGateway,
   type SlackMessage,
@@ -47,12 +50,34 @@ interface RawMessage {
   user?: string;
   text?: string;
   thread_ts?: string;
+  subtype?: string;
+  bot_id?: string;
+  reply_count?: number;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
   return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
+}
+
+function toHistoryPage(messages: RawMessage[] | undefined, cursor: string | undefined): HistoryPage {
+  return {
+    messages: (messages ?? [])
+      .filter((m): m is RawMessage & { ts: string } => typeof m.ts === 'string')
+      .map(
+        (m): HistoryMessage => ({
+          ts: m.ts,
+          userId: m.user ?? m.bot_id ?? null,
+          text: decodeSlackText(m.text ?? ''),
+          threadTs: m.thread_ts ?? null,
+          subtype: m.subtype ?? null,
+          botId: m.bot_id ?? null,
+          replyCount: m.reply_count ?? 0,
+        }),
+      ),
+    nextCursor: cursor ? cursor : null,
+  };
 }
 
 function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBlock[] } {
@@ -65,7 +90,62 @@ const RECENT_HISTORY = 100;
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */
 export function webClientGateway(client: WebClient): SlackGateway {
+  let identity: Promise<BotIdentity> | null = null;
   return {
+    identity() {
+      identity ??= call('auth.test', () => client.auth.test()).then(
+        (r) => ({ userId: r.user_id ?? '', botId: r.bot_id ?? null, url: r.url ?? '' }),
+        (error: unknown) => {
+          identity = null;
+          throw error;
+        },
+      );
+      return identity;
+    },
+    async history(channel, opts) {
+      const page = await call('conversations.history', () =>
+        client.conversations.history({
+          channel,
+          limit: opts.limit ?? 200,
+          ...(opts.oldest ? { oldest: opts.oldest } : {}),
+          ...(opts.cursor ? { cursor: opts.cursor } : {}),
+        }),
+      );
+      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
+    },
+    async replies(channel, ts, opts) {
+      const page = await call('conversations.replies', () =>
+        client.conversations.replies({ channel, ts, limit: opts.limit ?? 200, ...(opts.cursor ? { cursor: opts.cursor } : {}) }),
+      );
+      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
+    },
+    async uploadFile(filename, text) {
+      const bytes = Buffer.from(text, 'utf8');
+      const target = await call('files.getUploadURLExternal', () =>
+        client.files.getUploadURLExternal({ filename, length: bytes.length }),
+      );
+      if (!target.upload_url || !target.file_id) throw new SlackApiError('files.getUploadURLExternal', 'no_upload_url');
+      const uploaded = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(10_000) }).catch(
+        () => null,
+      );
+      if (!uploaded?.ok) throw new SlackApiError('files.upload', 'request_error');
+      return target.file_id;
+    },
+    async shareFile(fileId, channel, title, comment) {
+      await call('files.completeUploadExternal', () =>
+        client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, initial_comment: comment }),
+      );
+    },
+    async fileShared(file) {
+      try {
+        await client.files.info({ file });
+        return true;
+      } catch (error) {
+        const failure = toSlackError('files.info', error);
+        if (failure.code === 'file_not_found') return false;
+        throw failure;
+      }
+    },
     async createChannel(name) {
       const result = await call('conversations.create', () => client.conversations.create({ name, is_private: false }));
       return { id: result.channel?.id ?? '', name: result.channel?.name ?? name };

@@ -141,6 +141,29 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'postmortems',
+    sql: `
+      -- Each compiled draft, once per request that asked for it (the close, /incident postmortem).
+      CREATE TABLE postmortems (
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        version integer NOT NULL,
+        request_key text NOT NULL UNIQUE,
+        markdown text NOT NULL,
+        summary jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by text,
+        file_id text,
+        message_ts text,
+        published_at timestamptz,
+        PRIMARY KEY (incident_id, version)
+      );
+      -- Where the backfill of a channel's history got to, so a retry continues instead of starting over.
+      ALTER TABLE incidents ADD COLUMN history_backfilled_at timestamptz;
+    `,
+  },
+  {
+    // Numbered as assigned to /locks; the runner applies missing versions, in version order.
     version: 3,
     name: 'locks watches',
     sql: `
