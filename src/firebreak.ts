@@ -10,6 +10,7 @@ import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
 import { LocksFlow } from './locks/flow.js';
 import { LocksService } from './locks/service.js';
+import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
@@ -43,6 +44,7 @@ export interface StartOptions {
 }
 
 const DRAIN_MS = 5_000;
+const LOCKS_WATCH_QUEUE = 'locks-watch';
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -114,10 +116,14 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
     const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
-    const locks = locksRoutes(
-      new LocksFlow({ pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox }),
-      log,
-    );
+    const locksDeps = { pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
+    const locksWatch = new LocksWatch(locksDeps);
+    const locks = locksRoutes(new LocksFlow({ ...locksDeps, watch: locksWatch }), log);
+    // Every replica upserts the same scheduler: one sampling round every 15 s in all.
+    queues.worker(LOCKS_WATCH_QUEUE, async () => locksWatch.tick(new Date()));
+    await queues
+      .queue(LOCKS_WATCH_QUEUE)
+      .upsertJobScheduler(LOCKS_WATCH_QUEUE, { every: WATCH_EVERY_MS }, { name: LOCKS_WATCH_QUEUE, opts: { removeOnComplete: true, removeOnFail: 100 } });
     registerListeners(edge.app, {
       services: { incidents, timeline, postmortem },
       routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },

@@ -12,10 +12,12 @@ import type { ActionOutcome, LockAction } from './actions.js';
 import { LOCKS_USAGE, locksHelp, parseLocksCommand } from './command.js';
 import { CANCEL_ACTION, snapshotText, TERMINATE_ACTION } from './render.js';
 import { parseLockButton, type LocksInspection, type LocksService } from './service.js';
+import type { LocksWatch } from './watch.js';
 
 export interface LocksFlowDeps {
   pool: pg.Pool;
   locks: LocksService;
+  watch: LocksWatch;
   incidents: Pick<IncidentLookup, 'byChannel'>;
   effects: { add(db: Queryable, ...effects: NewEffect[]): Promise<void>; wake(lanes: Iterable<string>): Promise<void> };
 }
@@ -68,8 +70,9 @@ export class LocksFlow {
       case 'help':
         return { text: locksHelp(this.deps.locks.databaseNames()) };
       case 'watch':
+        return this.deps.watch.start(ctx, command.database);
       case 'watch-stop':
-        throw new UserError('`/locks watch` is not available in this version of Firebreak yet: type `/locks` to inspect now.');
+        return this.deps.watch.stop(ctx);
       case 'inspect': {
         const inspection = await this.deps.locks.inspect(command.database);
         const incident = await this.deps.incidents.byChannel(ctx.channelId);

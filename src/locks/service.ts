@@ -48,6 +48,11 @@ export class LocksService {
     return this.settings.databases.map((db) => db.name);
   }
 
+  /** The configured name `name` refers to (the default when absent); a UserError listing them otherwise. */
+  resolve(name: string | undefined): string {
+    return this.target(name).database.name;
+  }
+
   private target(name: string | undefined): LocksPool {
     const names = this.databaseNames();
     if (names.length === 0) {

@@ -17,7 +17,12 @@ WITH act AS MATERIALIZED (
   FROM pg_catalog.pg_stat_activity a
 ),
 blocked AS MATERIALIZED (
-  SELECT pid, pg_catalog.pg_blocking_pids(pid) AS blockers FROM act WHERE wait_event_type = 'Lock'
+  SELECT pid, blockers FROM (
+    SELECT pid, pg_catalog.pg_blocking_pids(pid) AS blockers FROM act
+    -- Without pg_read_all_stats other roles' wait events are hidden: ask for each of those too.
+    WHERE wait_event_type = 'Lock' OR query = '<insufficient privilege>'
+  ) b
+  WHERE cardinality(blockers) > 0
 ),
 involved AS MATERIALIZED (
   SELECT pid FROM blocked UNION SELECT b FROM blocked, unnest(blockers) AS b WHERE b <> 0

@@ -162,4 +162,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN history_backfilled_at timestamptz;
     `,
   },
+  {
+    // Numbered as assigned to /locks; the runner applies missing versions, in version order.
+    version: 3,
+    name: 'locks watches',
+    sql: `
+      -- /locks watch: one watcher per incident and database, re-sampled by one scheduled job.
+      CREATE TABLE locks_watches (
+        incident_id bigint NOT NULL REFERENCES incidents (id),
+        database text NOT NULL,
+        channel_id text NOT NULL,
+        started_by text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        stopped_at timestamptz,
+        -- The picture last posted (roots and their counts): a new post only when it changes.
+        last_key text,
+        PRIMARY KEY (incident_id, database)
+      );
+    `,
+  },
 ];

@@ -264,6 +264,38 @@ describe('diagnose on a real PostgreSQL', () => {
     expect(cycle?.members.flatMap((m) => m.pids).sort()).toEqual([a.pid, b.pid].sort());
   });
 
+  it('says so when its role cannot see other roles\' sessions, and still finds the roots', async () => {
+    const monitor = `${appRole}_mon`;
+    const setup = clients[0] as pg.Client;
+    await setup.query(`CREATE ROLE ${monitor} LOGIN`);
+    const blind = createLocksPool({ name: 'blind', url: as(db.url, monitor) }, 2000);
+    try {
+      const root = await session('blind-root');
+      await root.query('BEGIN; UPDATE accounts SET balance = 9 WHERE id = 5');
+      const w = await session('blind-waiter');
+      background(w, 'UPDATE accounts SET balance = 8 WHERE id = 5');
+      await waiting(w.pid);
+      const result = await diagnose(blind);
+      if (result.kind !== 'ok') throw new Error(result.reason);
+      expect(result.forest.visibilityWarning).toContain(`GRANT pg_monitor TO ${monitor}`);
+      const [top] = rootsOf(result.forest, [root.pid, w.pid]);
+      expect(rootPid(top)).toBe(root.pid);
+      expect(top?.holder.kind === 'session' && top.holder.session.query).toBe('<insufficient privilege>');
+    } finally {
+      await blind.pool.end();
+      await setup.query(`DROP ROLE ${monitor}`);
+    }
+  });
+
+  it('says exactly why when a system catalog it reads is locked', async () => {
+    await diagnose(locks); // a warm connection: connecting itself reads the catalogs
+    const locker = await session('catalog-locker', { superuser: true });
+    await locker.query('BEGIN; LOCK TABLE pg_catalog.pg_namespace IN ACCESS EXCLUSIVE MODE');
+    const result = await diagnose(locks);
+    await locker.query('ROLLBACK');
+    expect(result).toEqual({ kind: 'failed', database: 'main', reason: expect.stringMatching(/could not lock a system catalog within 500 ms|statement_timeout/) });
+  });
+
   it.skip('prepared transactions need max_prepared_transactions > 0, which this server has not: covered by bench/locks.ts', () => {});
 });
 

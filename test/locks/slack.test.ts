@@ -1,5 +1,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IncidentRepository } from '../../src/incidents/repository.js';
+import { LocksService } from '../../src/locks/service.js';
+import { LocksWatch } from '../../src/locks/watch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
 
@@ -38,7 +41,8 @@ async function contention(): Promise<number> {
     pending.push(w.query('UPDATE accounts SET balance = 1 WHERE id = 1').catch(() => undefined));
   }
   await eventually(async () => {
-    const { rows } = await root.query<{ n: number }>(
+    // Not from a session in a transaction: pg_stat_activity stays as it was at its first read there.
+    const { rows } = await h.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'locks-e2e' AND wait_event_type = 'Lock'`,
     );
     return rows[0]?.n === 2 ? true : undefined;
@@ -143,5 +147,57 @@ describe('/locks in Slack', () => {
     const again = await h.driver.blockAction({ userId: MEMBER, channelId: channel, messageTs: picture!.ts, actionId: 'locks_terminate', value });
     const [stale] = await again.waitForResponses(1, 10_000);
     expect(String(stale!.body['text'])).toContain('nothing was done');
+  });
+
+  it('/locks watch posts only when the roots or their counts change, and stops when the incident closes', async () => {
+    const incident = await h.driver.slashCommand({ text: 'open sev2 Watch the locks', userId: DBA, channelId: general });
+    const [opened] = await incident.waitForResponses(1, 10_000);
+    const channel = /<#(C\w+)>/.exec(String(opened!.body['text']))![1]!;
+    expect(await command(DBA, general, 'watch')).toContain('works in an incident channel');
+    expect(await command(DBA, channel, 'watch billing')).toContain('Watching billing every 15 s');
+
+    // The scheduled job calls tick every 15 s; the test calls it itself.
+    const locks = LocksService.create(
+      { databases: [{ name: 'main', url: inspected.url }, { name: 'billing', url: inspected.url }], statementTimeoutMs: 2000, act: [], showQuery: 'redacted' },
+      async () => [],
+    );
+    const watch = new LocksWatch({ pool: h.db, locks, incidents: new IncidentRepository(h.db), effects: h.bot.outbox });
+    const posts = () => h.fake.messages(channel).filter((m) => /Lock contention on|No session waits/.test(m.text)).length;
+    try {
+      await contention();
+      await watch.tick(new Date());
+      await eventually(async () => (posts() === 1 ? true : undefined));
+      await watch.tick(new Date());
+      const w = await session();
+      pending.push(w.query('UPDATE accounts SET balance = 2 WHERE id = 1').catch(() => undefined));
+      await eventually(async () => {
+        // Not from a session in a transaction: pg_stat_activity stays as it was at its first read there.
+        const { rows } = await h.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'locks-e2e' AND wait_event_type = 'Lock'`,
+        );
+        return rows[0]?.n === 3 ? true : undefined;
+      });
+      await watch.tick(new Date());
+      await eventually(async () => (posts() === 2 ? true : undefined));
+
+      expect(await command(DBA, channel, 'watch stop')).toBe('Stopped watching locks for this incident.');
+      await watch.tick(new Date());
+      expect(await command(DBA, channel, 'watch')).toContain('Watching main');
+      await h.driver.slashCommand({ text: 'close fixed', userId: DBA, channelId: channel });
+      await eventually(async () => {
+        const { rows } = await h.db.query<{ state: string }>(`SELECT state FROM incidents WHERE channel_id = $1`, [channel]);
+        return rows[0]?.state === 'closed' ? true : undefined;
+      });
+      await watch.tick(new Date());
+      const { rows } = await h.db.query<{ stopped: boolean }>(
+        'SELECT bool_and(stopped_at IS NOT NULL) AS stopped FROM locks_watches w JOIN incidents i ON i.id = w.incident_id WHERE i.channel_id = $1',
+        [channel],
+      );
+      expect(rows[0]?.stopped).toBe(true);
+      // Stopped, restarted and then closed before a round: nothing more was posted.
+      expect(posts()).toBe(2);
+    } finally {
+      await locks.close();
+    }
   });
 });
