@@ -8,7 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+const ALL: Migration[] = [
   {
     version: 1,
     name: 'incidents',
@@ -182,3 +182,6 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+// Entries land from parallel branches in any order; they are applied by version.
+export const MIGRATIONS: readonly Migration[] = ALL.sort((a, b) => a.version - b.version);
