@@ -1,0 +1,118 @@
+// Lock evidence as the timeline stores it (event `data` of `/locks` snapshots and actions),
+// read once into typed values; and the setting changes that evidence argues for.
+import { z } from 'zod';
+import type { TimelineEvent } from '../timeline/model.js';
+import type { LockAction, LockRoot, LockSnapshot } from './model.js';
+
+const num = z.number().finite().nullable().optional().transform((v) => v ?? null);
+const str = z.string().nullable().optional().transform((v) => v ?? null);
+
+const waiterSchema = z.object({
+  pid: z.number().int(),
+  user: str,
+  mode: str,
+  table: str,
+  waitSeconds: num,
+  query: str,
+});
+
+const rootSchema = z.object({
+  pid: z.number().int(),
+  user: str,
+  application: str,
+  state: z.string(),
+  stateSeconds: num,
+  transactionSeconds: num,
+  tables: z.array(z.object({ name: z.string(), mode: z.string() })).default([]),
+  waiterCount: z.number().int().nonnegative().optional(),
+  waiters: z.array(waiterSchema).default([]),
+});
+
+const snapshotSchema = z.object({
+  database: z.string().default('database'),
+  roots: z.array(rootSchema).default([]),
+  suggestions: z.array(z.string()).default([]),
+});
+
+const actionSchema = z.object({
+  lockAction: z.object({
+    action: z.enum(['terminate', 'cancel']),
+    pid: z.number().int(),
+    database: str,
+    succeeded: z.boolean().default(true),
+  }),
+});
+
+/** `/locks` snapshots recorded on the timeline; an entry whose data has another shape is skipped. */
+export function snapshotsFrom(events: readonly TimelineEvent[]): LockSnapshot[] {
+  const out: LockSnapshot[] = [];
+  for (const e of events) {
+    if (e.kind !== 'lock_snapshot') continue;
+    const parsed = snapshotSchema.safeParse(e.data);
+    if (!parsed.success) continue;
+    const roots: LockRoot[] = parsed.data.roots.map((r) => ({ ...r, waiterCount: r.waiterCount ?? r.waiters.length }));
+    out.push({ takenAt: e.occurredAt, database: parsed.data.database, takenBy: e.authorId, roots, suggestions: parsed.data.suggestions, sourceTs: e.sourceTs });
+  }
+  return out;
+}
+
+/** Cancel/terminate actions taken from Slack, recorded as timeline events with `data.lockAction`. */
+export function actionsFrom(events: readonly TimelineEvent[]): LockAction[] {
+  const out: LockAction[] = [];
+  for (const e of events) {
+    const parsed = actionSchema.safeParse(e.data);
+    if (!parsed.success || e.authorId === null) continue;
+    out.push({ ...parsed.data.lockAction, by: e.authorId, at: e.occurredAt });
+  }
+  return out;
+}
+
+export interface Suggestion {
+  setting: string;
+  text: string;
+  /** Our own Markdown (true), or text from the /locks inspection to escape (false). */
+  markdown: boolean;
+}
+
+const isIdleInTransaction = (state: string): boolean => state.startsWith('idle in transaction');
+const DDL_MODE = 'AccessExclusiveLock';
+
+/** Concrete settings the evidence points at, each said once, in a fixed order. */
+export function suggestionsFrom(snapshots: readonly LockSnapshot[]): Suggestion[] {
+  const roots = snapshots.flatMap((s) => s.roots);
+  const out: Suggestion[] = [];
+  const idle = roots.filter((r) => isIdleInTransaction(r.state));
+  if (idle.length > 0) {
+    const longest = Math.max(...idle.map((r) => r.stateSeconds ?? 0));
+    out.push({
+      setting: 'idle_in_transaction_session_timeout',
+      markdown: true,
+      text: `An idle-in-transaction session held the root lock (up to ${Math.round(longest)} s idle): set \`idle_in_transaction_session_timeout\` (for example \`60s\`) for the application's role so an abandoned transaction cannot block others.`,
+    });
+  }
+  const ddlQueue = roots.some(
+    (r) => r.tables.some((t) => t.mode === DDL_MODE) || r.waiters.some((w) => w.mode === DDL_MODE),
+  );
+  if (ddlQueue) {
+    out.push({
+      setting: 'lock_timeout',
+      markdown: true,
+      text: 'A DDL statement (ACCESS EXCLUSIVE) was part of the lock queue: run migrations with `SET lock_timeout` (for example `5s`) and retry, so a waiting ALTER does not stall every query behind it.',
+    });
+  }
+  if (roots.some((r) => r.waiterCount > 0)) {
+    out.push({
+      setting: 'log_lock_waits',
+      markdown: true,
+      text: 'Sessions waited on locks: enable `log_lock_waits` (with `deadlock_timeout` as the threshold) so the next contention is in the server log with its queries.',
+    });
+  }
+  const seen = new Set(out.map((s) => s.setting));
+  for (const text of snapshots.flatMap((s) => s.suggestions)) {
+    if (!seen.has(text)) {
+      seen.add(text);
+      out.push({ setting: text, text, markdown: false });
+    }
+  }
+  return out;
+}
