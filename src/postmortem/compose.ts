@@ -54,6 +54,7 @@ class Writer {
 
 const orNone = (d: string | null, w: Writer, date: Date | null): string => (date === null ? d ?? 'not recorded' : w.at(date));
 const dur = (ms: number | null): string => (ms === null ? 'not recorded' : formatDuration(ms));
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 const todo = (what: string): string => `> ${PLACEHOLDER} ${what}`;
 
 function summary(input: PostmortemInput, w: Writer, p: Phases): string[] {
@@ -77,7 +78,7 @@ function impact(input: PostmortemInput): string[] {
   return [
     todo('describe who and what was affected (users, features, data), and for how long.'),
     '',
-    `Recorded: ${severityLabel(input.incident.severity)}, ${input.events.length} timeline entries, ${input.messages.length} channel messages, ${input.snapshots.length} lock snapshots.`,
+    `Recorded: ${severityLabel(input.incident.severity)}, ${count(input.events.length, 'timeline entry', 'timeline entries')}, ${count(input.messages.length, 'channel message', 'channel messages')}, ${count(input.snapshots.length, 'lock snapshot', 'lock snapshots')}.`,
   ];
 }
 
@@ -233,7 +234,7 @@ function transcript(input: PostmortemInput, w: Writer): string[] {
   const out: string[] = [];
   const known = new Set(top.map((m) => m.ts));
   // Replies whose parent was not captured still belong in the record, under their own line.
-  for (const parent of [...replies.keys()].filter((ts) => !known.has(ts))) top.push({ ts: parent, userId: null, text: '(thread parent not captured)', threadTs: null });
+  for (const parent of [...replies.keys()].filter((ts) => !known.has(ts))) top.push({ ts: parent, userId: null, text: 'thread parent not captured', threadTs: null });
   top.sort((a, b) => compareTs(a.ts, b.ts));
   for (const m of top) {
     out.push(line(m, ''));

@@ -14,7 +14,9 @@ export function slackTokensToText(text: string, userNames: Readonly<Record<strin
     if (target.startsWith('!date^')) return label ?? target;
     if (target.startsWith('!')) return `@${target.slice(1)}`;
     return label !== undefined && label !== target ? `${label} (${target})` : target;
-  });
+  })
+    // Slack sends a typed `<`, `>` and `&` as entities; after the tokens they are plain text again.
+    .replace(/&(lt|gt|amp);/g, (_all, name: string) => ({ lt: '<', gt: '>', amp: '&' })[name] ?? '');
 }
 
 // Characters CommonMark/GFM gives meaning to anywhere in a line; `-`, `+` and `1.` only

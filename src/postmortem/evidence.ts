@@ -1,6 +1,7 @@
 // Lock evidence as the timeline stores it (event `data` of `/locks` snapshots and actions),
 // read once into typed values; and the setting changes that evidence argues for.
 import { z } from 'zod';
+import { formatDuration } from '../time/format.js';
 import type { TimelineEvent } from '../timeline/model.js';
 import type { LockAction, LockRoot, LockSnapshot } from './model.js';
 
@@ -87,7 +88,7 @@ export function suggestionsFrom(snapshots: readonly LockSnapshot[]): Suggestion[
     out.push({
       setting: 'idle_in_transaction_session_timeout',
       markdown: true,
-      text: `An idle-in-transaction session held the root lock (up to ${Math.round(longest)} s idle): set \`idle_in_transaction_session_timeout\` (for example \`60s\`) for the application's role so an abandoned transaction cannot block others.`,
+      text: `An idle-in-transaction session held the root lock (idle for up to ${formatDuration(longest * 1000)}): set \`idle_in_transaction_session_timeout\` (for example \`60s\`) for the application's role so an abandoned transaction cannot block others.`,
     });
   }
   const ddlQueue = roots.some(
