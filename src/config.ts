@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -30,8 +31,12 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
+  /** When set, /healthz and /metrics are served here, away from the Slack ingress. */
+  adminPort: number | null;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Redis key prefix (or PostgreSQL schema) of the queues, for deployments sharing a Redis. */
+  queuePrefix: string;
   dataDir: string;
   logLevel: string;
   timezone: string;
@@ -143,14 +148,30 @@ function urlSetting(env: Env, name: string, protocols: string[]): string | null 
   return value;
 }
 
+function portSetting(env: Env, name: string): number | null {
+  const text = nonEmpty(env, name);
+  if (text === null) return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`${name} must be a port number, not "${text}"`);
+  return port;
+}
+
+function queuePrefixSetting(env: Env): string {
+  const prefix = nonEmpty(env, 'FIREBREAK_QUEUE_PREFIX') ?? 'firebreak';
+  if (!/^[a-z][a-z0-9_]{0,39}$/.test(prefix)) {
+    throw new ConfigError('FIREBREAK_QUEUE_PREFIX must be 1-40 lowercase letters, digits or _, starting with a letter');
+  }
+  return prefix;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.');
   return path ? `${path} ${issue.message}` : issue.message;
 }
 
-function readConfigFile(env: Env): z.output<typeof fileSchema> {
+function readConfigFile(env: Env, cwd: string): z.output<typeof fileSchema> {
   const explicit = nonEmpty(env, 'FIREBREAK_CONFIG');
-  const path = explicit ?? './firebreak.yml';
+  const path = explicit ?? join(cwd, 'firebreak.yml');
   if (!existsSync(path)) {
     // The file is optional: with only the Slack settings the bot runs on its defaults.
     if (explicit) throw new ConfigError(`FIREBREAK_CONFIG: no file at ${path}`);
@@ -171,7 +192,12 @@ function readConfigFile(env: Env): z.output<typeof fileSchema> {
   return parsed.data;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadOptions {
+  /** Where the default ./firebreak.yml is looked for (tests pass an empty folder). */
+  cwd?: string;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const botToken = required(env, 'SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from the Slack app page');
   if (!botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
   const appToken = nonEmpty(env, 'SLACK_APP_TOKEN');
@@ -186,16 +212,16 @@ export function loadConfig(env: Env = process.env): Config {
   const apiUrl = urlSetting(env, 'SLACK_API_URL', ['http:', 'https:']) ?? 'https://slack.com/api/';
   if (!apiUrl.endsWith('/')) throw new ConfigError('SLACK_API_URL must end with /');
 
-  const portText = nonEmpty(env, 'PORT') ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`PORT must be a port number, not "${portText}"`);
+  const port = portSetting(env, 'PORT') ?? 3000;
+  const adminPort = portSetting(env, 'ADMIN_PORT');
+  if (adminPort !== null && adminPort !== 0 && adminPort === port) throw new ConfigError('ADMIN_PORT must differ from PORT');
 
   const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
-  const file = readConfigFile(env);
+  const file = readConfigFile(env, options.cwd ?? process.cwd());
   const policies: Record<string, EscalationPolicy> = {};
   for (const [name, policy] of Object.entries(file.escalation.policies)) {
     policies[name] = {
@@ -211,8 +237,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     slack: { botToken, signingSecret, appToken, apiUrl },
     port,
+    adminPort,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    queuePrefix: queuePrefixSetting(env),
     dataDir: nonEmpty(env, 'FIREBREAK_DATA_DIR') ?? './.firebreak',
     logLevel,
     timezone: file.timezone,

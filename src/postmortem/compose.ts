@@ -144,25 +144,22 @@ function mitigation(input: PostmortemInput, w: Writer): string[] {
   return [...steps.map((s, i) => `${i + 1}. ${s.line}`), '', todo('add the actions taken outside Slack.')];
 }
 
-const seconds = (s: number | null): string => (s === null ? 'unknown' : formatDuration(s * 1000));
+const ms = (v: number | null): string => (v === null ? 'an unknown time' : formatDuration(v));
 
 function snapshotLines(s: LockSnapshot, w: Writer): string[] {
   const link = s.sourceTs !== null ? w.link(s.sourceTs) : null;
-  const head = `### ${w.time(s.takenAt)} on ${w.text(s.database)}${s.takenBy !== null ? ` (taken by ${w.person(s.takenBy)})` : ''}`;
-  const out = [head, ''];
+  const by = s.takenBy !== null ? ` (taken by ${w.person(s.takenBy)})` : '';
+  const out = [`### ${w.time(s.takenAt)} on ${w.text(s.database)}: ${count(s.blockedTotal, 'session', 'sessions')} blocked${by}`, ''];
   if (link !== null) out.push(`[Snapshot message](${link})`, '');
-  if (s.roots.length === 0) return [...out, 'No blocking sessions.'];
+  if (s.roots.length === 0) return [...out, 'No session was blocking another.'];
   for (const r of s.roots) {
+    const name = r.pid !== null ? `pid ${r.pid}` : `prepared transaction ${w.text(r.preparedGid ?? '')}`.trim();
     const who = [r.user, r.application].filter((x): x is string => x !== null && x !== '').map((x) => w.text(x)).join(', ');
-    out.push(
-      `- **Root blocker:** pid ${r.pid}${who !== '' ? ` (${who})` : ''}, ${w.text(r.state)} for ${seconds(r.stateSeconds)}, transaction open ${seconds(r.transactionSeconds)}`,
-      `  - Waiters: ${r.waiterCount}`,
-    );
-    for (const x of r.waiters) {
-      const parts = [`pid ${x.pid}`, x.user !== null ? w.text(x.user) : null, x.mode !== null ? `wants ${w.text(x.mode)}` : null, x.table !== null ? `on ${w.text(x.table)}` : null, x.waitSeconds !== null ? `waiting ${seconds(x.waitSeconds)}` : null];
-      out.push(`    - ${parts.filter((v) => v !== null).join(', ')}${x.query !== null ? `: \`${x.query.replace(/`/g, "'").replace(/\s+/g, ' ')}\`` : ''}`);
-    }
-    out.push(`  - Tables: ${r.tables.length === 0 ? 'none recorded' : r.tables.map((t) => `${w.text(t.name)} (${w.text(t.mode)})`).join(', ')}`);
+    const state = r.state !== null ? `${w.text(r.state)} for ${ms(r.inStateMs)}` : 'state unknown';
+    const xact = r.xactAgeMs !== null ? `, transaction open ${formatDuration(r.xactAgeMs)}` : '';
+    out.push(`- **Root blocker:** ${name}${who !== '' ? ` (${who})` : ''}, ${state}${xact}`, `  - Waiters: ${r.blocksTotal}`);
+    for (const g of r.waiters) out.push(`    - ${g.count} waiting for ${w.text(g.wait)} (${w.text(g.mode)})`);
+    out.push(`  - Tables: ${r.holds.length === 0 ? 'none recorded' : r.holds.map((h) => `${w.text(h.relation)} (${w.text(h.mode)})`).join(', ')}`);
   }
   return out;
 }

@@ -19,9 +19,9 @@ export function slackTokensToText(text: string, userNames: Readonly<Record<strin
     .replace(/&(lt|gt|amp);/g, (_all, name: string) => ({ lt: '<', gt: '>', amp: '&' })[name] ?? '');
 }
 
-// Characters CommonMark/GFM gives meaning to anywhere in a line; `-`, `+` and `1.` only
+// Characters CommonMark/GFM gives meaning to anywhere in a line (parentheses only after a `]`, which is escaped); `-`, `+` and `1.` only
 // matter at its start, where they would open a list.
-const SPECIAL = /[\\`*_[\]()#|~>]/g;
+const SPECIAL = /[\\`*_[\]#|~>]/g;
 const LIST_START = /^([-+=]|\d+[.)])/;
 const HTML = /[<>&"]/g;
 const ENTITY: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' };

@@ -3,35 +3,30 @@
 import { z } from 'zod';
 import { formatDuration } from '../time/format.js';
 import type { TimelineEvent } from '../timeline/model.js';
-import type { LockAction, LockRoot, LockSnapshot } from './model.js';
+import type { LockAction, LockSnapshot } from './model.js';
 
 const num = z.number().finite().nullable().optional().transform((v) => v ?? null);
 const str = z.string().nullable().optional().transform((v) => v ?? null);
 
-const waiterSchema = z.object({
-  pid: z.number().int(),
-  user: str,
-  mode: str,
-  table: str,
-  waitSeconds: num,
-  query: str,
-});
-
+// The shape `/locks` gives a lock_snapshot event's data.
 const rootSchema = z.object({
-  pid: z.number().int(),
+  pid: z.number().int().nullable(),
+  preparedGid: str,
   user: str,
   application: str,
-  state: z.string(),
-  stateSeconds: num,
-  transactionSeconds: num,
-  tables: z.array(z.object({ name: z.string(), mode: z.string() })).default([]),
-  waiterCount: z.number().int().nonnegative().optional(),
-  waiters: z.array(waiterSchema).default([]),
+  state: str,
+  inStateMs: num,
+  xactAgeMs: num,
+  holds: z.array(z.object({ relation: z.string(), mode: z.string() })).default([]),
+  blocksTotal: z.number().int().nonnegative().default(0),
+  waiters: z.array(z.object({ count: z.number().int().nonnegative(), wait: z.string(), mode: z.string() })).default([]),
 });
 
 const snapshotSchema = z.object({
-  database: z.string().default('database'),
-  roots: z.array(rootSchema).default([]),
+  database: z.string(),
+  at: z.iso.datetime({ offset: true }).optional(),
+  blockedTotal: z.number().int().nonnegative().optional(),
+  roots: z.array(rootSchema),
   suggestions: z.array(z.string()).default([]),
 });
 
@@ -51,8 +46,9 @@ export function snapshotsFrom(events: readonly TimelineEvent[]): LockSnapshot[] 
     if (e.kind !== 'lock_snapshot') continue;
     const parsed = snapshotSchema.safeParse(e.data);
     if (!parsed.success) continue;
-    const roots: LockRoot[] = parsed.data.roots.map((r) => ({ ...r, waiterCount: r.waiterCount ?? r.waiters.length }));
-    out.push({ takenAt: e.occurredAt, database: parsed.data.database, takenBy: e.authorId, roots, suggestions: parsed.data.suggestions, sourceTs: e.sourceTs });
+    const { database, at, roots, suggestions } = parsed.data;
+    const blockedTotal = parsed.data.blockedTotal ?? roots.reduce((n, r) => n + r.blocksTotal, 0);
+    out.push({ takenAt: at !== undefined ? new Date(at) : e.occurredAt, database, blockedTotal, takenBy: e.authorId, roots, suggestions, sourceTs: e.sourceTs });
   }
   return out;
 }
@@ -75,7 +71,7 @@ export interface Suggestion {
   markdown: boolean;
 }
 
-const isIdleInTransaction = (state: string): boolean => state.startsWith('idle in transaction');
+const isIdleInTransaction = (state: string | null): boolean => state?.startsWith('idle in transaction') ?? false;
 const DDL_MODE = 'AccessExclusiveLock';
 
 /** Concrete settings the evidence points at, each said once, in a fixed order. */
@@ -84,15 +80,15 @@ export function suggestionsFrom(snapshots: readonly LockSnapshot[]): Suggestion[
   const out: Suggestion[] = [];
   const idle = roots.filter((r) => isIdleInTransaction(r.state));
   if (idle.length > 0) {
-    const longest = Math.max(...idle.map((r) => r.stateSeconds ?? 0));
+    const longest = Math.max(...idle.map((r) => r.inStateMs ?? 0));
     out.push({
       setting: 'idle_in_transaction_session_timeout',
       markdown: true,
-      text: `An idle-in-transaction session held the root lock (idle for up to ${formatDuration(longest * 1000)}): set \`idle_in_transaction_session_timeout\` (for example \`60s\`) for the application's role so an abandoned transaction cannot block others.`,
+      text: `An idle-in-transaction session held the root lock (idle for up to ${formatDuration(longest)}): set \`idle_in_transaction_session_timeout\` (for example \`60s\`) for the application's role so an abandoned transaction cannot block others.`,
     });
   }
   const ddlQueue = roots.some(
-    (r) => r.tables.some((t) => t.mode === DDL_MODE) || r.waiters.some((w) => w.mode === DDL_MODE),
+    (r) => r.holds.some((h) => h.mode === DDL_MODE) || r.waiters.some((w) => w.mode === DDL_MODE || /\bALTER\b/i.test(w.wait)),
   );
   if (ddlQueue) {
     out.push({
@@ -101,7 +97,7 @@ export function suggestionsFrom(snapshots: readonly LockSnapshot[]): Suggestion[
       text: 'A DDL statement (ACCESS EXCLUSIVE) was part of the lock queue: run migrations with `SET lock_timeout` (for example `5s`) and retry, so a waiting ALTER does not stall every query behind it.',
     });
   }
-  if (roots.some((r) => r.waiterCount > 0)) {
+  if (snapshots.some((s) => s.blockedTotal > 0)) {
     out.push({
       setting: 'log_lock_waits',
       markdown: true,

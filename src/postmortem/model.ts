@@ -34,37 +34,41 @@ export interface AckRecord {
   at: Date;
 }
 
-export interface LockTable {
-  name: string;
+/** A relation a root blocker holds a lock on. */
+export interface LockHold {
+  relation: string;
   mode: string;
 }
 
-export interface LockWaiter {
-  pid: number;
-  user: string | null;
-  mode: string | null;
-  table: string | null;
-  waitSeconds: number | null;
-  /** The statement waiting, already redacted as configured for /locks. */
-  query: string | null;
+/** Sessions waiting behind a root, grouped by what they wait for. */
+export interface LockWaitGroup {
+  count: number;
+  /** `row (0,2) of public.accounts`, `transaction of pid 4242`, … */
+  wait: string;
+  mode: string;
 }
 
+/** A session at the head of a wait chain, as `/locks` records it in a lock_snapshot event. */
 export interface LockRoot {
-  pid: number;
+  /** null for a prepared transaction, which has no backend. */
+  pid: number | null;
+  preparedGid: string | null;
   user: string | null;
   application: string | null;
   /** pg_stat_activity.state: `active`, `idle in transaction`, … */
-  state: string;
-  stateSeconds: number | null;
-  transactionSeconds: number | null;
-  tables: LockTable[];
-  waiterCount: number;
-  waiters: LockWaiter[];
+  state: string | null;
+  inStateMs: number | null;
+  xactAgeMs: number | null;
+  holds: LockHold[];
+  blocksTotal: number;
+  waiters: LockWaitGroup[];
 }
 
 export interface LockSnapshot {
   takenAt: Date;
   database: string;
+  /** Sessions blocked in all, across roots. */
+  blockedTotal: number;
   takenBy: string | null;
   roots: LockRoot[];
   /** Setting advice the /locks inspection itself produced. */

@@ -1,26 +1,44 @@
 import type { webApi } from '@slack/bolt';
-import { SlackApiError, type ChannelMessage, type SlackGateway, type SlackMessage, type SlackUser } from '../ports/slack.js';
+import {
+  SlackApiError,
+  type ChannelMessage,
+  type MessageMetadata,
+  type SlackGateway,
+  type SlackMessage,
+  type SlackUser,
+} from '../ports/slack.js';
+import { decodeSlackText } from '../text/mrkdwn.js';
 
 type WebClient = webApi.WebClient;
 
-interface PlatformError {
+interface WebClientFailure {
   code?: string;
   data?: { error?: string };
+  retryAfter?: number;
+  statusCode?: number;
 }
 
-/** Slack's own error code from a WebClient failure (`name_taken`, `ratelimited`, …). */
-function codeOf(error: unknown): string {
-  const e = error as PlatformError;
-  if (e?.data?.error) return e.data.error;
-  if (e?.code === 'slack_webapi_rate_limited_error') return 'ratelimited';
-  return error instanceof Error ? error.message : String(error);
+/** A WebClient failure as a SlackApiError: Slack's own code, or our name for a transport failure. */
+function toSlackError(method: string, error: unknown): SlackApiError {
+  if (error instanceof SlackApiError) return error;
+  const e = (error ?? {}) as WebClientFailure;
+  if (e.data?.error) return new SlackApiError(method, e.data.error);
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return new SlackApiError(method, 'ratelimited', typeof e.retryAfter === 'number' ? e.retryAfter : 1);
+    case 'slack_webapi_http_error':
+      return new SlackApiError(method, 'http_error');
+    case 'slack_webapi_request_error':
+      return new SlackApiError(method, 'request_error');
+  }
+  return new SlackApiError(method, error instanceof Error ? error.message : String(error));
 }
 
 async function call<T>(method: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new SlackApiError(method, codeOf(error));
+    throw toSlackError(method, error);
   }
 }
 
@@ -29,12 +47,21 @@ interface RawMessage {
   user?: string;
   text?: string;
   thread_ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
-  return { ts, userId: raw.user ?? null, text: raw.text ?? '', threadTs: raw.thread_ts ?? null };
+  return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
 }
+
+function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBlock[] } {
+  return { text: message.text, ...(message.blocks ? { blocks: message.blocks as unknown as webApi.KnownBlock[] } : {}) };
+}
+
+// How far back a retry looks for its own earlier post: effects are delivered in order per channel,
+// so a post that landed before a crash is among the newest messages.
+const RECENT_HISTORY = 100;
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */
 export function webClientGateway(client: WebClient): SlackGateway {
@@ -44,7 +71,12 @@ export function webClientGateway(client: WebClient): SlackGateway {
       return { id: result.channel?.id ?? '', name: result.channel?.name ?? name };
     },
     async archiveChannel(channel) {
-      await call('conversations.archive', () => client.conversations.archive({ channel }));
+      try {
+        await client.conversations.archive({ channel });
+      } catch (error) {
+        const failure = toSlackError('conversations.archive', error);
+        if (failure.code !== 'already_archived') throw failure;
+      }
     },
     async invite(channel, users) {
       try {
@@ -52,27 +84,53 @@ export function webClientGateway(client: WebClient): SlackGateway {
         await client.conversations.invite({ channel, users: users.join(','), force: true });
       } catch (error) {
         // Being there already is the outcome we wanted.
-        if (codeOf(error) !== 'already_in_channel') throw new SlackApiError('conversations.invite', codeOf(error));
+        const failure = toSlackError('conversations.invite', error);
+        if (failure.code !== 'already_in_channel') throw failure;
       }
     },
     async setTopic(channel, topic) {
       await call('conversations.setTopic', () => client.conversations.setTopic({ channel, topic }));
     },
-    async postMessage(channel, message: SlackMessage) {
+    async postMessage(channel, message, metadata?: MessageMetadata) {
       const result = await call('chat.postMessage', () =>
-        client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
+        client.chat.postMessage({
+          channel,
+          ...content(message),
+          ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: metadata.payload } } : {}),
+        }),
       );
-      return { ts: result.ts ?? '' };
+      return { ts: result.ts ?? '', channel: result.channel ?? channel };
+    },
+    async findPostedByKey(channel, eventType, key) {
+      const history = await call('conversations.history', () =>
+        client.conversations.history({ channel, limit: RECENT_HISTORY, include_all_metadata: true }),
+      );
+      const found = (history.messages as RawMessage[] | undefined)?.find(
+        (m) => m.metadata?.event_type === eventType && m.metadata.event_payload?.['key'] === key,
+      );
+      return found?.ts ? { ts: found.ts } : null;
+    },
+    async findChannelByName(name) {
+      let cursor: string | undefined;
+      do {
+        const page = await call('conversations.list', () =>
+          client.conversations.list({ types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) }),
+        );
+        const found = page.channels?.find((c) => c.name === name);
+        if (found?.id) return { id: found.id, name, isArchived: Boolean(found.is_archived) };
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return null;
+    },
+    async openDm(user) {
+      const result = await call('conversations.open', () => client.conversations.open({ users: user }));
+      return result.channel?.id ?? '';
     },
     async updateMessage(channel, ts, message: SlackMessage) {
-      await call('chat.update', () =>
-        client.chat.update({ channel, ts, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
-      );
+      await call('chat.update', () => client.chat.update({ channel, ts, ...content(message) }));
     },
     async postEphemeral(channel, user, message: SlackMessage) {
-      await call('chat.postEphemeral', () =>
-        client.chat.postEphemeral({ channel, user, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
-      );
+      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...content(message) }));
     },
     async userInfo(user): Promise<SlackUser | null> {
       try {
@@ -81,8 +139,9 @@ export function webClientGateway(client: WebClient): SlackGateway {
         if (!info?.id) return null;
         return { id: info.id, tz: info.tz ?? null, isBot: Boolean(info.is_bot), deleted: Boolean(info.deleted) };
       } catch (error) {
-        if (codeOf(error) === 'user_not_found') return null;
-        throw new SlackApiError('users.info', codeOf(error));
+        const failure = toSlackError('users.info', error);
+        if (failure.code === 'user_not_found') return null;
+        throw failure;
       }
     },
     async fetchMessage(channel, ts) {

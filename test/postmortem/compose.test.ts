@@ -126,10 +126,11 @@ describe('response and evidence', () => {
 
   it('show each snapshot with its root blocker, waiters and tables', () => {
     const ev = section(md, 'Lock Evidence');
-    expect(ev).toContain('### 12:40 EAT on main');
+    expect(ev).toContain('### 13:10 EAT on main: 12 sessions blocked');
     expect(ev).toContain('[Snapshot message](https://acme.slack.com/archives/C0INC/p1690105200000100)');
     expect(ev).toContain('idle in transaction for 21m');
-    expect(ev).toContain('Waiters: 3');
+    expect(ev).toContain('Waiters: 12');
+    expect(ev).toContain('    - 10 waiting for row (0,2) of public.orders (ShareLock)');
     expect(ev).toContain('Tables: public.orders (RowExclusiveLock)');
   });
 

@@ -63,20 +63,22 @@ export function input(overrides: Partial<PostmortemInput> = {}): PostmortemInput
 /** The seed's contention as `/locks` stores it: an idle-in-transaction root, writers and an ALTER queued. */
 export const seedSnapshotData = {
   database: 'main',
+  at: '2023-07-23T10:10:00.000Z',
+  blockedTotal: 12,
   roots: [
     {
       pid: 4242,
       user: 'app',
       application: 'checkout-api',
       state: 'idle in transaction',
-      stateSeconds: 1260,
-      transactionSeconds: 1300,
-      tables: [{ name: 'public.orders', mode: 'RowExclusiveLock' }],
-      waiterCount: 3,
+      inStateMs: 1_260_000,
+      xactAgeMs: 1_300_000,
+      holds: [{ relation: 'public.orders', mode: 'RowExclusiveLock' }],
+      blocksTotal: 12,
       waiters: [
-        { pid: 5001, user: 'app', mode: 'ShareLock', table: 'public.orders', waitSeconds: 1200, query: 'UPDATE orders SET status = $1 WHERE id = $2' },
-        { pid: 5002, user: 'app', mode: 'RowExclusiveLock', table: 'public.orders', waitSeconds: 900, query: null },
-        { pid: 5003, user: 'migrator', mode: 'AccessExclusiveLock', table: 'public.orders', waitSeconds: 600, query: 'ALTER TABLE orders ADD COLUMN note text' },
+        { count: 10, wait: 'row (0,2) of public.orders', mode: 'ShareLock' },
+        { count: 1, wait: 'transaction of pid 4242', mode: 'ShareLock' },
+        { count: 1, wait: 'relation public.orders (ALTER TABLE)', mode: 'AccessExclusiveLock' },
       ],
     },
   ],
