@@ -82,4 +82,40 @@ export interface SlackGateway {
   /** One message by its ts, top-level or in a thread; null when it is gone. */
   fetchMessage(channelId: string, ts: string): Promise<ChannelMessage | null>;
   openModal(triggerId: string, view: Record<string, unknown>): Promise<void>;
+  /** One page of a channel's top-level messages (conversations.history), newest first. */
+  history(channelId: string, page: PageRequest): Promise<MessagePage>;
+  /** One page of a thread, parent first (conversations.replies). */
+  replies(channelId: string, threadTs: string, page: PageRequest): Promise<MessagePage>;
+  /** files.uploadV2 into a channel: the file's id. */
+  uploadFile(channelId: string, file: UploadRequest): Promise<{ fileId: string }>;
+  /** A channel canvas from Markdown (canvases.create): the canvas id. */
+  createCanvas(channelId: string, title: string, markdown: string): Promise<{ canvasId: string }>;
+}
+
+export interface PageRequest {
+  /** Only messages after this ts (exclusive). */
+  oldest?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** A message as history and replies return it, with what tells the bot's own and system posts apart. */
+export interface HistoryMessage extends ChannelMessage {
+  subtype: string | null;
+  botId: string | null;
+  replyCount: number;
+  latestReply: string | null;
+}
+
+export interface MessagePage {
+  messages: HistoryMessage[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface UploadRequest {
+  filename: string;
+  title: string;
+  content: string;
+  initialComment?: string;
 }

@@ -1,7 +1,11 @@
 // Text people typed goes into the document as text: it must not open a heading, a list, a
 // table cell, a code fence, HTML or a link, and Slack's mention tokens become readable words.
 
-/** Slack's `<@U…>`, `<!channel>`, `<#C…|name>`, `<url|label>` as words a reader understands. */
+/**
+ * Slack's `<@U…>`, `<!channel>`, `<#C…|name>`, `<url|label>` as words a reader understands. The
+ * text is stored decoded (src/text/mrkdwn.ts decodeSlackText), so any other `<…>` is what the
+ * person typed and stays, to be escaped.
+ */
 export function slackTokensToText(text: string, userNames: Readonly<Record<string, string>> = {}): string {
   return text.replace(/<([^<>]*)>/g, (_all, inner: string) => {
     const [target = '', label] = inner.split('|', 2);
@@ -13,10 +17,9 @@ export function slackTokensToText(text: string, userNames: Readonly<Record<strin
     if (target.startsWith('!subteam^')) return `@${label?.replace(/^@/, '') ?? target.slice('!subteam^'.length)}`;
     if (target.startsWith('!date^')) return label ?? target;
     if (target.startsWith('!')) return `@${target.slice(1)}`;
+    if (!/^(https?|mailto|tel):/i.test(target)) return `<${inner}>`;
     return label !== undefined && label !== target ? `${label} (${target})` : target;
-  })
-    // Slack sends a typed `<`, `>` and `&` as entities; after the tokens they are plain text again.
-    .replace(/&(lt|gt|amp);/g, (_all, name: string) => ({ lt: '<', gt: '>', amp: '&' })[name] ?? '');
+  });
 }
 
 // Characters CommonMark/GFM gives meaning to anywhere in a line (parentheses only after a `]`, which is escaped); `-`, `+` and `1.` only

@@ -2,7 +2,10 @@ import type { webApi } from '@slack/bolt';
 import {
   SlackApiError,
   type ChannelMessage,
+  type HistoryMessage,
   type MessageMetadata,
+  type MessagePage,
+  type PageRequest,
   type SlackGateway,
   type SlackMessage,
   type SlackUser,
@@ -159,5 +162,63 @@ export function webClientGateway(client: WebClient): SlackGateway {
     async openModal(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as unknown as webApi.View }));
     },
+    async history(channel, page) {
+      const result = await call('conversations.history', () => client.conversations.history({ channel, ...pageArgs(page) }));
+      return toPage(result.messages as RawHistoryMessage[] | undefined, result.response_metadata?.next_cursor);
+    },
+    async replies(channel, ts, page) {
+      const result = await call('conversations.replies', () => client.conversations.replies({ channel, ts, ...pageArgs(page) }));
+      return toPage(result.messages as RawHistoryMessage[] | undefined, result.response_metadata?.next_cursor);
+    },
+    async uploadFile(channel_id, file) {
+      const result = await call('files.uploadV2', () =>
+        client.filesUploadV2({
+          channel_id,
+          filename: file.filename,
+          title: file.title,
+          file: Buffer.from(file.content, 'utf8'),
+          ...(file.initialComment !== undefined ? { initial_comment: file.initialComment } : {}),
+        }),
+      );
+      const uploaded = result.files as { files?: { id?: string }[] }[] | undefined;
+      return { fileId: uploaded?.[0]?.files?.[0]?.id ?? '' };
+    },
+    async createCanvas(channel_id, title, markdown) {
+      const result = await call('canvases.create', () =>
+        client.canvases.create({ channel_id, title, document_content: { type: 'markdown', markdown } }),
+      );
+      return { canvasId: result.canvas_id ?? '' };
+    },
   };
+}
+
+interface RawHistoryMessage extends RawMessage {
+  subtype?: string;
+  bot_id?: string;
+  reply_count?: number;
+  latest_reply?: string;
+}
+
+function pageArgs(page: PageRequest): { oldest?: string; cursor?: string; limit: number } {
+  return {
+    limit: page.limit ?? 200,
+    ...(page.oldest !== undefined ? { oldest: page.oldest } : {}),
+    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+  };
+}
+
+function toPage(raw: RawHistoryMessage[] | undefined, nextCursor: string | undefined): MessagePage {
+  const messages: HistoryMessage[] = (raw ?? [])
+    .filter((m): m is RawHistoryMessage & { ts: string } => typeof m.ts === 'string')
+    .map((m) => ({
+      ts: m.ts,
+      userId: m.user ?? null,
+      text: decodeSlackText(m.text ?? ''),
+      threadTs: m.thread_ts ?? null,
+      subtype: m.subtype ?? null,
+      botId: m.bot_id ?? null,
+      replyCount: m.reply_count ?? 0,
+      latestReply: m.latest_reply ?? null,
+    }));
+  return { messages, nextCursor: nextCursor !== undefined && nextCursor !== '' ? nextCursor : null };
 }

@@ -140,4 +140,27 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE slack_events_seen;
     `,
   },
+  {
+    version: 5,
+    name: 'postmortems',
+    sql: `
+      -- Every compiled draft is kept; a recompile with new content is the next version.
+      CREATE TABLE postmortems (
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        version integer NOT NULL CHECK (version > 0),
+        markdown text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by text,
+        -- what the diff summary of the next version compares: section hashes, event ids, counts
+        summary jsonb NOT NULL DEFAULT '{}',
+        -- recorded after each publishing step, so a retry does not upload or post twice
+        file_id text,
+        message_ts text,
+        canvas_id text,
+        PRIMARY KEY (incident_id, version)
+      );
+      -- the backfill at close asks for new replies in every thread it has seen
+      CREATE INDEX channel_messages_thread ON channel_messages (channel_id, thread_ts) WHERE thread_ts IS NOT NULL;
+    `,
+  },
 ];

@@ -31,7 +31,7 @@ describe('an incident with nothing recorded', () => {
 });
 
 describe('text people typed', () => {
-  const hostile = '# Heading\n- item | cell ``` <https://evil.example|click> &lt;img src=x&gt; <!channel> <@U0BOB> [x](y)';
+  const hostile = '# Heading\n- item | cell ``` <https://evil.example|click> <img src=x> <!channel> <@U0BOB> [x](y)';
 
   it('cannot open a heading, list, table cell, code fence, HTML or link', () => {
     const md = composePostmortem(input({

@@ -11,9 +11,9 @@ describe('text people typed, in the postmortem', () => {
     ['a | b | c', 'a \\| b \\| c'],
     ['```rm -rf```', '\\`\\`\\`rm -rf\\`\\`\\`'],
     ['[click](https://evil.example)', '\\[click\\](https://evil.example)'],
-    ['&lt;img src=x onerror=alert(1)&gt;', '&lt;img src=x onerror=alert(1)&gt;'],
+    ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
     ['*bold* _it_ ~gone~', '\\*bold\\* \\_it\\_ \\~gone\\~'],
-    ['AT&amp;T', 'AT&amp;T'],
+    ['AT&T &lt;', 'AT&amp;T &amp;lt;'],
     ['line one\n## line two', 'line one \\#\\# line two'],
   ])('%j stays text: %j', (typed, escaped) => {
     expect(escapeInline(typed)).toBe(escaped);
