@@ -11,6 +11,8 @@ import { Inbox } from './inbox/inbox.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
+import { PostmortemCommands } from './postmortem/command.js';
+import { registerPostmortemEffect } from './postmortem/effect.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
@@ -83,6 +85,8 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, clock: '24h', canvas: true }, log });
+    const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
     const users = new UserDirectory(store.pool, edge.gateway);
     const incidents = new IncidentService({
       pool: store.pool,
@@ -91,6 +95,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
+      hooks: { closed: (db, incident) => postmortem.closed(db, incident) },
     });
     const timeline = new TimelineService({
       pool: store.pool,
@@ -102,7 +107,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
     registerListeners(edge.app, {
-      services: { incidents, timeline },
+      services: { incidents, timeline, postmortem },
       gateway: edge.gateway,
       inbox,
       inflight,

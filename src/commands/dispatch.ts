@@ -1,6 +1,7 @@
 import type { IncidentCommand } from '../incidents/command.js';
 import { helpText } from '../incidents/command.js';
 import type { IncidentService } from '../incidents/service.js';
+import type { PostmortemCommands } from '../postmortem/command.js';
 import type { TimelineService } from '../timeline/service.js';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 
@@ -23,11 +24,12 @@ import { UserError, type CommandContext, type Reply } from '../common/context.js
 export interface Services {
   incidents: IncidentService;
   timeline: TimelineService;
+  postmortem?: PostmortemCommands;
 }
 
 /** Runs a parsed /incident command; the answer is shown only to the person who typed it. */
 export async function runIncidentCommand(services: Services, ctx: CommandContext, command: IncidentCommand): Promise<Reply> {
-  const { incidents, timeline } = services;
+  const { incidents, timeline, postmortem } = services;
   switch (command.kind) {
     case 'open':
       if (command.title === null) throw new UserError('the incident needs a title');
@@ -48,9 +50,11 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       return incidents.list(ctx);
     case 'help':
       return { text: helpText() };
+    case 'postmortem':
+      if (postmortem === undefined) throw new UserError('`/incident postmortem` is not available in this version of Firebreak yet.');
+      return postmortem.republish(ctx, await incidents.forChannel(ctx.channelId));
     case 'page':
     case 'ack':
-    case 'postmortem':
       throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);
   }
 }

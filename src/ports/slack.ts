@@ -90,6 +90,15 @@ export interface SlackGateway {
   uploadFile(channelId: string, file: UploadRequest): Promise<{ fileId: string }>;
   /** A channel canvas from Markdown (canvases.create): the canvas id. */
   createCanvas(channelId: string, title: string, markdown: string): Promise<{ canvasId: string }>;
+  /** Who the bot is in this workspace (auth.test): to tell its own posts apart, and to link messages. */
+  identity(): Promise<BotIdentity>;
+}
+
+export interface BotIdentity {
+  userId: string;
+  botId: string | null;
+  /** `https://acme.slack.com` */
+  workspaceUrl: string | null;
 }
 
 export interface PageRequest {

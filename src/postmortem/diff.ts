@@ -6,6 +6,19 @@ export interface DraftSummary {
   sections: Record<string, string>;
   eventIds: number[];
   messageCount: number;
+  /** What the version changed, said in the channel when it is published. */
+  changes?: string;
+  /** The figures the channel message quotes. */
+  headline?: Headline;
+}
+
+export interface Headline {
+  channelId: string | null;
+  toAcknowledge: string;
+  toMitigate: string;
+  toResolve: string;
+  /** `pid 4242 (app), idle in transaction for 21m`, from the snapshot that blocked most. */
+  rootBlocker: string | null;
 }
 
 /** Splits the Markdown at its `## ` headings and fingerprints each section. */

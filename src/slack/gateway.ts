@@ -189,6 +189,10 @@ export function webClientGateway(client: WebClient): SlackGateway {
       );
       return { canvasId: result.canvas_id ?? '' };
     },
+    async identity() {
+      const result = await call('auth.test', () => client.auth.test());
+      return { userId: result.user_id ?? '', botId: result.bot_id ?? null, workspaceUrl: result.url ? result.url.replace(/\/+$/, '') : null };
+    },
   };
 }
 
