@@ -46,7 +46,8 @@ export interface HandlerDeps {
   sleep?(ms: number): Promise<void>;
 }
 
-export function sources(db: Queryable): PostmortemSources {
+/** `ourAuthors`: the bot's user and bot ids, whose posts (captured live like any other) stay out. */
+export function sources(db: Queryable, ourAuthors: readonly string[] = []): PostmortemSources {
   const incidents = new IncidentRepository(db);
   const events = new TimelineRepository(db);
   const messages = new CapturedMessages(db);
@@ -54,7 +55,7 @@ export function sources(db: Queryable): PostmortemSources {
   return {
     incident: (id) => incidents.byId(id),
     events: (id) => events.list(id),
-    messages: (channel) => messages.list(channel),
+    messages: async (channel) => (await messages.list(channel)).filter((m) => m.userId === null || !ourAuthors.includes(m.userId)),
     latest: (id) => versions.latest(id),
     add: (id, version, markdown, summary, by) => versions.add(id, version, markdown, summary, by),
   };
@@ -91,7 +92,8 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
       );
       const requestedBy = typeof effect.payload['requestedBy'] === 'string' ? effect.payload['requestedBy'] : null;
       const settings = { zone: deps.settings.zone, clock: deps.settings.clock, workspaceUrl: bot.workspaceUrl, userNames: {} };
-      const result = await compile(sources(deps.pool), settings, incidentId, requestedBy);
+      const ours = [bot.userId, ...(bot.botId !== null ? [bot.botId] : [])];
+      const result = await compile(sources(deps.pool, ours), settings, incidentId, requestedBy);
       version = result.version.version;
       await ctx.saveProgress({ version });
     }

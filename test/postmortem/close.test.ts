@@ -35,6 +35,9 @@ it('publishes the draft at close, and /incident postmortem a new version only wh
   for (const section of ['Incident Summary', 'Incident Timeline', 'Root Cause', 'Lock Evidence', 'Conclusion']) expect(file!.content).toContain(`## ${section}`);
   expect(file!.content).toContain('an idle transaction held the row lock');
   expect(file!.content).toContain('pid 4242 is idle in transaction');
+  // The bot's own posts (the card, the announcements), captured live like any message, stay out.
+  const transcript = file!.content.slice(file!.content.indexOf('## Channel Messages'));
+  expect(transcript).not.toContain(`@${h.fake.botUserId}`);
   const memo = h.fake.messages(channelId).filter((m) => m.text.startsWith(':memo: Postmortem draft'));
   expect(memo).toHaveLength(1);
 
