@@ -14,8 +14,9 @@ import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
+import { PostmortemCommands } from './postmortem/command.js';
+import { registerPostmortemEffect } from './postmortem/effect.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
-import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
@@ -89,14 +90,9 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, clock: '24h', canvas: true }, log });
+    const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
     const users = new UserDirectory(store.pool, edge.gateway);
-    const postmortem = new PostmortemService({
-      pool: store.pool,
-      effects: outbox,
-      settings: { timezone: config.timezone, clock: '24h' },
-      log,
-    });
-    outbox.register(PUBLISH_POSTMORTEM, (effect, ctx) => postmortem.publish(effect, ctx));
     const incidents = new IncidentService({
       pool: store.pool,
       slack: edge.gateway,
@@ -104,7 +100,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
-      hooks: { closed: (db, incident) => postmortem.owedOnClose(db, incident) },
+      hooks: { closed: (db, incident) => postmortem.closed(db, incident) },
     });
     const timeline = new TimelineService({
       pool: store.pool,

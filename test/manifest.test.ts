@@ -55,7 +55,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'files.uploadV2': 'files:write',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
-  'files.info': 'files:read',
+  'canvases.create': 'canvases:write',
   'auth.test': null,
 };
 

@@ -1,7 +1,7 @@
 import type { IncidentCommand } from '../incidents/command.js';
 import { helpText } from '../incidents/command.js';
 import type { IncidentService } from '../incidents/service.js';
-import type { PostmortemService } from '../postmortem/service.js';
+import type { PostmortemCommands } from '../postmortem/command.js';
 import type { TimelineService } from '../timeline/service.js';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 
@@ -24,7 +24,7 @@ import { UserError, type CommandContext, type Reply } from '../common/context.js
 export interface Services {
   incidents: IncidentService;
   timeline: TimelineService;
-  postmortem: PostmortemService;
+  postmortem?: PostmortemCommands;
 }
 
 /** Runs a parsed /incident command; the answer is shown only to the person who typed it. */
@@ -48,12 +48,13 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       const reply = await incidents.close(ctx, command.summary);
       return { text: `${reply.text} The postmortem draft will be posted in this channel shortly.` };
     }
-    case 'postmortem':
-      return postmortem.request(ctx, await incidents.forChannel(ctx.channelId));
     case 'list':
       return incidents.list(ctx);
     case 'help':
       return { text: helpText() };
+    case 'postmortem':
+      if (postmortem === undefined) throw new UserError('`/incident postmortem` is not available in this version of Firebreak yet.');
+      return postmortem.republish(ctx, await incidents.forChannel(ctx.channelId));
     case 'page':
     case 'ack':
       throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);

@@ -40,27 +40,6 @@ const TRANSIENT_CODES = new Set([
   'request_error',
 ]);
 
-/** A message as conversations.history / replies return it, with what says who posted it. */
-export interface HistoryMessage extends ChannelMessage {
-  subtype: string | null;
-  botId: string | null;
-  replyCount: number;
-}
-
-export interface HistoryPage {
-  messages: HistoryMessage[];
-  /** null on the last page. */
-  nextCursor: string | null;
-}
-
-/** Who the bot is in this workspace (auth.test). */
-export interface BotIdentity {
-  userId: string;
-  botId: string | null;
-  /** e.g. https://acme.slack.com/ */
-  url: string;
-}
-
 /** A Slack Web API error, carrying Slack's error code (`name_taken`, `not_in_channel`, …). */
 export class SlackApiError extends Error {
   override readonly name = 'SlackApiError';
@@ -103,17 +82,51 @@ export interface SlackGateway {
   /** One message by its ts, top-level or in a thread; null when it is gone. */
   fetchMessage(channelId: string, ts: string): Promise<ChannelMessage | null>;
   openModal(triggerId: string, view: Record<string, unknown>): Promise<void>;
-  identity(): Promise<BotIdentity>;
-  /** Top-level messages newest first, from `oldest` (a ts, exclusive) on. */
-  history(channelId: string, opts: { oldest?: string; cursor?: string; limit?: number }): Promise<HistoryPage>;
-  /** A thread's parent and replies, oldest first. */
-  replies(channelId: string, threadTs: string, opts: { cursor?: string; limit?: number }): Promise<HistoryPage>;
-  /** files.uploadV2's first half: the bytes are uploaded, not yet shared; returns the file id. */
-  uploadFile(filename: string, content: string): Promise<string>;
-  /** files.uploadV2's second half: shares an uploaded file in a channel with a comment. */
-  shareFile(fileId: string, channelId: string, title: string, comment: string): Promise<void>;
-  /** True when an uploaded file was shared (completed): a retry must not share it twice. */
-  fileShared(fileId: string): Promise<boolean>;
   /** The members of a usergroup (S…) now (usergroups.users.list). */
   usergroupMembers(usergroupId: string): Promise<string[]>;
+  /** One page of a channel's top-level messages (conversations.history), newest first. */
+  history(channelId: string, page: PageRequest): Promise<MessagePage>;
+  /** One page of a thread, parent first (conversations.replies). */
+  replies(channelId: string, threadTs: string, page: PageRequest): Promise<MessagePage>;
+  /** files.uploadV2 into a channel: the file's id. */
+  uploadFile(channelId: string, file: UploadRequest): Promise<{ fileId: string }>;
+  /** A channel canvas from Markdown (canvases.create): the canvas id. */
+  createCanvas(channelId: string, title: string, markdown: string): Promise<{ canvasId: string }>;
+  /** Who the bot is in this workspace (auth.test): to tell its own posts apart, and to link messages. */
+  identity(): Promise<BotIdentity>;
+}
+
+export interface BotIdentity {
+  userId: string;
+  botId: string | null;
+  /** `https://acme.slack.com` */
+  workspaceUrl: string | null;
+}
+
+export interface PageRequest {
+  /** Only messages after this ts (exclusive). */
+  oldest?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** A message as history and replies return it, with what tells the bot's own and system posts apart. */
+export interface HistoryMessage extends ChannelMessage {
+  subtype: string | null;
+  botId: string | null;
+  replyCount: number;
+  latestReply: string | null;
+}
+
+export interface MessagePage {
+  messages: HistoryMessage[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface UploadRequest {
+  filename: string;
+  title: string;
+  content: string;
+  initialComment?: string;
 }

@@ -1,84 +1,126 @@
-import { SlackApiError, type BotIdentity, type HistoryMessage, type HistoryPage, type SlackGateway } from '../ports/slack.js';
-import type { Queryable } from '../store/queryable.js';
-import { MessageLog } from '../timeline/messages.js';
+// The backfill at close: what the channel said while the bot was not listening (down, or not yet
+// invited), read page by page from Slack and added to what was captured live. A 429 is waited out
+// here and the same page asked again, so nothing is skipped and, with the store keyed on
+// (channel, ts), nothing is stored twice.
+import { SlackApiError, type HistoryMessage, type MessagePage, type PageRequest, type SlackGateway } from '../ports/slack.js';
+import type { ChannelMessage } from '../ports/slack.js';
+import { compareTs } from './ts.js';
 
-// Joins, leaves, topic and name changes are Slack talking, not people: not postmortem material.
-const NOT_SPOKEN = new Set([
-  'channel_join', 'channel_leave', 'channel_topic', 'channel_purpose', 'channel_name', 'channel_archive',
-  'channel_unarchive', 'pinned_item', 'unpinned_item', 'bot_add', 'bot_remove',
+/** Channel bookkeeping Slack posts as messages: not what anyone said about the incident. */
+const SYSTEM_SUBTYPES = new Set([
+  'channel_join',
+  'channel_leave',
+  'channel_topic',
+  'channel_purpose',
+  'channel_name',
+  'channel_archive',
+  'channel_unarchive',
+  'group_join',
+  'group_leave',
+  'group_topic',
+  'group_purpose',
+  'pinned_item',
+  'unpinned_item',
 ]);
-const MAX_RATE_LIMIT_WAITS = 50;
 
-export interface BackfillResult {
+export interface MessageSink {
+  addMissing(channelId: string, messages: readonly ChannelMessage[]): Promise<number>;
+}
+
+export interface CollectDeps {
+  slack: Pick<SlackGateway, 'history' | 'replies'>;
+  store: MessageSink;
+  /** Our app's bot user and bot id: its own posts (cards, announcements) are left out. */
+  bot: { userId: string; botId: string | null };
+  sleep(ms: number): Promise<void>;
+  /** 429s in a row on one page before giving up (the outbox then retries the whole effect). */
+  maxRateLimitWaits?: number;
+  pageSize?: number;
+}
+
+export interface BackfillRequest {
+  channelId: string;
+  /** Only messages after this ts: the newest captured live, else the incident's opening. */
+  since: string;
+  /** Threads already known to have started before `since`, whose new replies history cannot show. */
+  knownThreads: readonly string[];
+}
+
+export interface BackfillReport {
   calls: number;
-  seen: number;
-  stored: number;
   rateLimited: number;
+  waitedMs: number;
+  seen: number;
+  added: number;
+  threads: number;
 }
 
-export interface BackfillDeps {
-  slack: SlackGateway;
-  db: Queryable;
-  sleep?: (ms: number) => Promise<void>;
+export function isWorthKeeping(m: HistoryMessage, bot: CollectDeps['bot']): boolean {
+  if (m.subtype !== null && SYSTEM_SUBTYPES.has(m.subtype)) return false;
+  if (m.userId === bot.userId) return false;
+  if (bot.botId !== null && m.botId === bot.botId) return false;
+  return true;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Seconds since the epoch as a Slack ts, for "since the incident opened". */
+export function dateToTs(date: Date): string {
+  const ms = date.getTime();
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1000).padStart(6, '0')}`;
+}
 
-/**
- * Fetches what the live capture missed (the bot was down, an event was lost) with
- * conversations.history and .replies, cursor by cursor, waiting out each 429's Retry-After and
- * asking for the same page again: nothing skipped, and the upsert keeps nothing twice.
- */
-export async function backfillChannel(
-  deps: BackfillDeps,
-  channel: string,
-  oldest: string,
-  bot: BotIdentity,
-): Promise<BackfillResult> {
-  const log = new MessageLog(deps.db);
-  const sleep = deps.sleep ?? defaultSleep;
-  const result: BackfillResult = { calls: 0, seen: 0, stored: 0, rateLimited: 0 };
-  const fetchPage = async (read: () => Promise<HistoryPage>): Promise<HistoryPage> => {
-    for (;;) {
-      result.calls += 1;
+export async function backfill(deps: CollectDeps, request: BackfillRequest): Promise<BackfillReport> {
+  const report: BackfillReport = { calls: 0, rateLimited: 0, waitedMs: 0, seen: 0, added: 0, threads: 0 };
+  const maxWaits = deps.maxRateLimitWaits ?? 10;
+  const limit = deps.pageSize ?? 200;
+
+  async function page(fetch: (req: PageRequest) => Promise<MessagePage>, req: PageRequest): Promise<MessagePage> {
+    for (let waits = 0; ; waits++) {
+      report.calls++;
       try {
-        return await read();
+        return await fetch(req);
       } catch (error) {
-        if (!(error instanceof SlackApiError) || error.retryAfterSeconds === null || result.rateLimited >= MAX_RATE_LIMIT_WAITS) throw error;
-        result.rateLimited += 1;
-        await sleep(error.retryAfterSeconds * 1000);
+        if (!(error instanceof SlackApiError) || error.code !== 'ratelimited' || waits >= maxWaits) throw error;
+        report.rateLimited++;
+        const ms = (error.retryAfterSeconds ?? 1) * 1000;
+        report.waitedMs += ms;
+        await deps.sleep(ms);
       }
     }
-  };
-  const keep = async (message: HistoryMessage): Promise<void> => {
-    result.seen += 1;
-    if (message.userId === bot.userId || (bot.botId !== null && message.botId === bot.botId)) return;
-    if (message.subtype !== null && NOT_SPOKEN.has(message.subtype)) return;
-    if (await log.recordIfNew(channel, message)) result.stored += 1;
-  };
-
-  const threads: HistoryMessage[] = [];
-  let cursor: string | null = null;
-  do {
-    const after: string | null = cursor;
-    const page = await fetchPage(() => deps.slack.history(channel, { oldest, ...(after ? { cursor: after } : {}) }));
-    for (const message of page.messages) {
-      await keep(message);
-      if (message.replyCount > 0) threads.push(message);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-
-  for (const parent of threads) {
-    // Only threads the capture has fewer replies of than Slack: the gap, not the whole channel.
-    if ((await log.replyCount(channel, parent.ts)) >= parent.replyCount) continue;
-    let replyCursor: string | null = null;
-    do {
-      const after: string | null = replyCursor;
-      const page = await fetchPage(() => deps.slack.replies(channel, parent.ts, after ? { cursor: after } : {}));
-      for (const reply of page.messages) if (reply.ts !== parent.ts) await keep(reply);
-      replyCursor = page.nextCursor;
-    } while (replyCursor);
   }
-  return result;
+
+  async function keep(messages: HistoryMessage[]): Promise<void> {
+    const wanted = messages.filter((m) => isWorthKeeping(m, deps.bot) && compareTs(m.ts, request.since) > 0);
+    report.seen += wanted.length;
+    report.added += await deps.store.addMissing(request.channelId, wanted);
+  }
+
+  const threads = new Set(request.knownThreads);
+  let cursor: string | undefined;
+  do {
+    const result = await page((req) => deps.slack.history(request.channelId, req), { oldest: request.since, limit, ...(cursor ? { cursor } : {}) });
+    await keep(result.messages);
+    for (const m of result.messages) {
+      if (m.replyCount > 0 && (m.latestReply === null || compareTs(m.latestReply, request.since) > 0)) threads.add(m.ts);
+    }
+    cursor = result.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+
+  for (const threadTs of [...threads].sort(compareTs)) {
+    report.threads++;
+    let replyCursor: string | undefined;
+    do {
+      let result: MessagePage;
+      try {
+        result = await page((req) => deps.slack.replies(request.channelId, threadTs, req), { oldest: request.since, limit, ...(replyCursor ? { cursor: replyCursor } : {}) });
+      } catch (error) {
+        // A thread whose parent was deleted has nothing more to give.
+        if (error instanceof SlackApiError && error.code === 'thread_not_found') break;
+        throw error;
+      }
+      // The parent comes first on every page; history already had it if it was new.
+      await keep(result.messages.filter((m) => m.ts !== threadTs));
+      replyCursor = result.nextCursor ?? undefined;
+    } while (replyCursor !== undefined);
+  }
+  return report;
 }

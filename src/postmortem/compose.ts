@@ -1,312 +1,275 @@
-import { formatDuration, formatInstant, zoneAbbreviation } from '../time/format.js';
+// The postmortem draft as Markdown, from what the incident recorded. Pure and deterministic:
+// the same input gives the same bytes (no clock, no randomness), so versions compare by content.
+import { severityLabel } from '../incidents/model.js';
+import { formatDate, formatDuration, formatInstant, zoneAbbreviation } from '../time/format.js';
 import { wallClock } from '../time/zones.js';
+import { tsToDate } from '../timeline/messages.js';
 import type { TimelineEvent } from '../timeline/model.js';
-import { escapeMarkdown, typedText } from './markdown.js';
-import type { CapturedMessage, LockEvidence, PostmortemInput } from './model.js';
-import { keyDurations, phasesOf, type Phases } from './phases.js';
+import { escapeBlock, escapeInline, mermaidLabel } from './escape.js';
+import { suggestionsFrom } from './evidence.js';
+import { messageLink } from './links.js';
+import type { CapturedMessage, LockSnapshot, PostmortemInput } from './model.js';
+import { findPhases, keyDurations, type Phases } from './phases.js';
+import { compareTs } from './ts.js';
 
-export const SECTIONS = [
+export const SECTION_TITLES = [
   'Incident Summary',
   'Impact',
-  'Timeline',
+  'Key Durations',
+  'Incident Timeline',
   'Root Cause',
   'Mitigation and Resolution',
   'Lock Evidence',
-  'Preventive Measures',
+  'Preventive Measures and Recommendations',
   'Conclusion',
+  'Phases',
+  'Channel Messages',
 ] as const;
 
-const TODO = (what: string) => `> _To be written by the team: ${what}_`;
+export const PLACEHOLDER = '**TODO:**';
 
-const KIND_LABEL: Record<TimelineEvent['kind'], string> = {
-  open: 'opened',
-  note: 'note',
-  status: 'status',
-  severity: 'severity',
-  lead: 'lead',
-  page: 'page',
-  ack: 'acknowledged',
-  lock_snapshot: 'locks',
-  pinned: 'pinned',
-  close: 'closed',
-};
-
-interface Context {
-  input: PostmortemInput;
-  phases: Phases;
-  locks: { event: TimelineEvent; evidence: LockEvidence }[];
-  multiDay: boolean;
-}
-
-function who(ctx: Context, userId: string | null): string {
-  if (!userId) return 'Firebreak';
-  return `@${escapeMarkdown(ctx.input.names[userId] ?? userId)}`;
-}
-
-function at(ctx: Context, instant: Date, withDate = true): string {
-  return formatInstant(instant, ctx.input.zone, { clock: ctx.input.clock, date: withDate ? 'long' : 'none' });
-}
-
-function dayKey(instant: Date, zone: string): string {
-  const w = wallClock(instant, zone);
-  return `${w.year}-${w.month}-${w.day}`;
-}
-
-function messageLink(ctx: Context, ts: string | null): string {
-  const { workspaceUrl } = ctx.input;
-  const channel = ctx.input.incident.channelId;
-  if (!ts || !workspaceUrl || !channel) return '';
-  return ` ([message](${workspaceUrl.replace(/\/$/, '')}/archives/${channel}/p${ts.replace('.', '')}))`;
-}
-
-/** A lock_snapshot event's data, if it has the shape the postmortem reads. */
-export function lockEvidenceOf(event: TimelineEvent): LockEvidence | null {
-  const data = event.data as Partial<LockEvidence>;
-  if (event.kind !== 'lock_snapshot' || !Array.isArray(data.roots) || typeof data.database !== 'string') return null;
-  return {
-    database: data.database,
-    at: typeof data.at === 'string' ? data.at : event.occurredAt.toISOString(),
-    blockedTotal: Number(data.blockedTotal ?? 0),
-    roots: data.roots,
-    suggestions: Array.isArray(data.suggestions) ? data.suggestions : [],
-  };
-}
-
-function rootLine(root: LockEvidence['roots'][number]): string {
-  const name = root.pid !== null && root.pid !== 0 ? `pid ${root.pid}` : `prepared transaction ${root.preparedGid ?? ''}`.trim();
-  const by = [root.user, root.application].filter(Boolean).map((s) => escapeMarkdown(String(s))).join(', ');
-  const state = root.state ? `${escapeMarkdown(root.state)}${root.inStateMs !== null ? ` for ${formatDuration(root.inStateMs)}` : ''}` : 'state unknown';
-  const xact = root.xactAgeMs !== null ? `, transaction open ${formatDuration(root.xactAgeMs)}` : '';
-  const holds = root.holds.length
-    ? `; holds ${root.holds.map((h) => `${escapeMarkdown(h.mode)} on ${escapeMarkdown(h.relation)}`).join(', ')}`
-    : '';
-  return `**${name}**${by ? ` (${by})` : ''}: ${state}${xact}${holds}; blocked ${root.blocksTotal} session${root.blocksTotal === 1 ? '' : 's'}`;
-}
-
-function describe(ctx: Context, event: TimelineEvent): string {
-  if (event.kind === 'lead' && typeof event.data['to'] === 'string') return `lead is now ${who(ctx, event.data['to'])}`;
-  if (event.kind === 'lock_snapshot') {
-    const found = ctx.locks.find((l) => l.event.id === event.id)?.evidence;
-    if (found) {
-      const root = found.roots[0];
-      return `\`/locks ${escapeMarkdown(found.database)}\`: ${found.blockedTotal} blocked${root ? `, root ${rootLine(root)}` : ', no blocking'}`;
-    }
+class Writer {
+  private readonly s: PostmortemInput['settings'];
+  constructor(private readonly input: PostmortemInput) {
+    this.s = input.settings;
   }
-  return typedText(event.text, ctx.input.names);
+  at(d: Date): string {
+    return formatInstant(d, this.s.zone, { date: 'long', clock: this.s.clock });
+  }
+  time(d: Date): string {
+    return formatInstant(d, this.s.zone, { date: 'none', clock: this.s.clock });
+  }
+  person(id: string | null): string {
+    if (id === null) return 'someone';
+    return escapeInline(`@${this.s.userNames[id] ?? id}`);
+  }
+  text(t: string): string {
+    return escapeInline(t, this.s.userNames);
+  }
+  link(ts: string, threadTs: string | null = null): string | null {
+    const { channelId, teamId } = this.input.incident;
+    return channelId === null ? null : messageLink(this.s.workspaceUrl, teamId, channelId, ts, threadTs);
+  }
 }
 
-function summary(ctx: Context): string[] {
-  const { incident } = ctx.input;
-  const { phases } = ctx;
-  const durations = keyDurations(phases);
-  const severities = ctx.input.events.filter((e) => e.kind === 'severity').map((e) => Number(e.data['from']));
-  const firstSeverity = severities[0] ?? incident.severity;
-  const fmt = (d: Date | null, missing: string) => (d ? at(ctx, d) : `_${missing}_`);
-  const span = (ms: number | null, missing: string) => (ms === null ? `_${missing}_` : formatDuration(ms));
+const orNone = (d: string | null, w: Writer, date: Date | null): string => (date === null ? d ?? 'not recorded' : w.at(date));
+const dur = (ms: number | null): string => (ms === null ? 'not recorded' : formatDuration(ms));
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+const todo = (what: string): string => `> ${PLACEHOLDER} ${what}`;
+
+function summary(input: PostmortemInput, w: Writer, p: Phases): string[] {
+  const i = input.incident;
+  const duration = p.resolved === null ? 'ongoing' : formatDuration(p.resolved.getTime() - p.detected.getTime());
   return [
-    '| | |',
+    `- **Title:** ${w.text(i.title)}`,
+    `- **Severity:** ${severityLabel(i.severity)}`,
+    `- **Lead:** ${i.leadUserId === null ? 'nobody was set as lead' : w.person(i.leadUserId)}`,
+    `- **Opened:** ${w.at(p.opened)}`,
+    `- **Detected:** ${w.at(p.detected)}`,
+    `- **Acknowledged:** ${orNone(null, w, p.acknowledged)}`,
+    `- **Mitigated:** ${orNone(null, w, p.mitigated)}`,
+    `- **Resolved:** ${orNone('not yet resolved', w, p.resolved)}`,
+    `- **Duration:** ${duration}[^duration]`,
+    ...(i.channelName !== null ? [`- **Channel:** \\#${w.text(i.channelName)}`] : []),
+  ];
+}
+
+function impact(input: PostmortemInput): string[] {
+  return [
+    todo('describe who and what was affected (users, features, data), and for how long.'),
+    '',
+    `Recorded: ${severityLabel(input.incident.severity)}, ${count(input.events.length, 'timeline entry', 'timeline entries')}, ${count(input.messages.length, 'channel message', 'channel messages')}, ${count(input.snapshots.length, 'lock snapshot', 'lock snapshots')}.`,
+  ];
+}
+
+function durations(p: Phases): string[] {
+  const d = keyDurations(p);
+  return [
+    '| Measure | Duration |',
     '|---|---|',
-    `| Incident | #${incident.id} ${escapeMarkdown(incident.title)} |`,
-    `| Severity | SEV${incident.severity}${firstSeverity !== incident.severity ? ` (opened as SEV${firstSeverity})` : ''} |`,
-    `| Lead | ${incident.leadUserId ? who(ctx, incident.leadUserId) : '_nobody was named_'} |`,
-    `| Opened | ${at(ctx, phases.opened)} by ${who(ctx, incident.openedBy)} |`,
-    `| Detected | ${at(ctx, phases.detected)} |`,
-    `| Acknowledged | ${fmt(phases.acknowledged, 'no page was acknowledged')} |`,
-    `| Mitigated | ${fmt(phases.mitigated, 'not yet')} |`,
-    `| Resolved | ${fmt(phases.resolved, 'not yet')} |`,
-    `| Duration | ${span(durations.resolve, 'still open')} |`,
-    '',
-    '**Key durations** (from detection¹):',
-    `- Time to acknowledge: ${span(durations.acknowledge, 'no acknowledgement')}`,
-    `- Time to mitigate: ${span(durations.mitigate, 'not mitigated')}`,
-    `- Time to resolve: ${span(durations.resolve, 'not resolved')}`,
-    '',
-    '¹ Detected is the earliest recorded moment (a backdated note counts); acknowledged is the first ' +
-      'acknowledgement of a page; mitigated is the first change to *monitoring* (else the resolution); ' +
-      'resolved is the close.',
+    `| Time to acknowledge[^tta] | ${dur(d.toAcknowledge)} |`,
+    `| Time to mitigate[^ttm] | ${dur(d.toMitigate)} |`,
+    `| Time to resolve[^ttr] | ${dur(d.toResolve)} |`,
   ];
 }
 
-function impact(ctx: Context): string[] {
-  const { incident, events, messages } = ctx.input;
-  const people = new Set([...events.map((e) => e.authorId), ...messages.map((m) => m.userId)].filter((id): id is string => Boolean(id)));
-  const peak = Math.max(0, ...ctx.locks.map((l) => l.evidence.blockedTotal));
-  const duration = keyDurations(ctx.phases).resolve;
-  const facts = [
-    `- Severity SEV${incident.severity}${duration !== null ? ` for ${formatDuration(duration)}` : ', still open'}.`,
-    `- ${people.size} ${people.size === 1 ? 'person' : 'people'} took part; ${messages.length} channel message${messages.length === 1 ? '' : 's'} were recorded.`,
-  ];
-  if (ctx.locks.length > 0) facts.push(`- Up to ${peak} database session${peak === 1 ? ' was' : 's were'} blocked (see Lock Evidence).`);
-  return [TODO('who and what was affected: users, features, data, money'), '', ...facts];
+function eventText(e: TimelineEvent, w: Writer): string {
+  const text = e.text.trim() === '' ? e.kind : e.text;
+  return w.text(text);
 }
 
-function timeline(ctx: Context): string[] {
-  const { zone } = ctx.input;
-  const events = [...ctx.input.events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.id - b.id);
-  if (events.length === 0) return ['_Nothing was recorded on the timeline._'];
-  const first = events[0]!.occurredAt;
-  const abbreviation = zoneAbbreviation(first, zone);
-  const lines = [
-    `All times are ${escapeMarkdown(zone)} (${abbreviation})${ctx.multiDay ? '' : `, on ${formatInstant(first, zone, { date: 'long' }).split(',').slice(0, 2).join(',')}`}.`,
-    '',
-  ];
+function timeline(input: PostmortemInput, w: Writer): string[] {
+  const { zone } = input.settings;
+  const events = input.events;
+  if (events.length === 0) return ['No timeline entries were recorded.'];
+  const first = events[0]?.occurredAt ?? input.incident.openedAt;
+  const days = new Set(events.map((e) => formatDate(e.occurredAt, zone)));
+  const zones = [...new Set(events.map((e) => zoneAbbreviation(e.occurredAt, zone)))].join('/');
+  const out = [`All times are in ${zones} (${zone})${days.size === 1 ? `, ${formatDate(first, zone, 'long')}` : ''}.`, ''];
   let day = '';
-  for (const event of events) {
-    const key = dayKey(event.occurredAt, zone);
-    if (ctx.multiDay && key !== day) {
-      day = key;
-      lines.push(`### ${formatInstant(event.occurredAt, zone, { date: 'long' }).split(',').slice(0, 2).join(',')}`, '');
+  for (const e of events) {
+    const thisDay = formatDate(e.occurredAt, zone, 'long');
+    if (days.size > 1 && thisDay !== day) {
+      if (day !== '') out.push('');
+      out.push(`### ${thisDay}`, '');
+      day = thisDay;
     }
-    const author = event.authorId ? ` · ${who(ctx, event.authorId)}` : '';
-    lines.push(`- **${at(ctx, event.occurredAt, false)}** · ${KIND_LABEL[event.kind]}${author}: ${describe(ctx, event)}${messageLink(ctx, event.sourceTs)}`);
+    const link = e.sourceTs !== null ? w.link(e.sourceTs) : null;
+    const author = e.authorId !== null ? ` — ${w.person(e.authorId)}` : '';
+    out.push(`- **${w.time(e.occurredAt)}** ${eventText(e, w)}${author}${link !== null ? ` ([message](${link}))` : ''}`);
   }
-  return lines;
+  return out;
 }
 
-function rootCause(ctx: Context): string[] {
-  const summary = ctx.input.incident.closeSummary;
-  const lines = summary ? [typedText(summary, ctx.input.names)] : [TODO('the root cause (no summary was given at close)')];
-  const idle = ctx.locks.flatMap((l) => l.evidence.roots).find((r) => r.state?.startsWith('idle in transaction'));
-  if (idle) lines.push('', `The lock evidence points at a session left ${rootLine(idle)}.`);
-  return lines;
+function rootCause(input: PostmortemInput): string[] {
+  const summaryText = input.incident.closeSummary?.trim() ?? '';
+  if (summaryText === '') return [todo('no close summary was given: state the root cause here.')];
+  return [escapeBlock(summaryText, input.settings.userNames)];
 }
 
-function mitigation(ctx: Context): string[] {
-  const steps = ctx.input.events
-    .filter((e) => ['status', 'severity', 'close'].includes(e.kind) || typeof e.data['action'] === 'string')
-    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-  if (steps.length === 0) return ['_No status changes or actions were recorded._'];
-  return steps.map((e, i) => `${i + 1}. ${at(ctx, e.occurredAt, false)}, ${who(ctx, e.authorId)}: ${describe(ctx, e)}`);
-}
-
-function lockEvidence(ctx: Context): string[] {
-  if (ctx.locks.length === 0) return ['_No `/locks` snapshot was taken during this incident._'];
-  const lines: string[] = [];
-  for (const { evidence } of ctx.locks) {
-    lines.push(
-      `### ${escapeMarkdown(evidence.database)} at ${at(ctx, new Date(evidence.at), false)}: ${evidence.blockedTotal} session${evidence.blockedTotal === 1 ? '' : 's'} blocked`,
-      '',
-    );
-    if (evidence.roots.length === 0) lines.push('- No session was blocking another.');
-    for (const root of evidence.roots) {
-      lines.push(`- Root ${rootLine(root)}`);
-      for (const waiter of root.waiters) {
-        lines.push(`  - ${waiter.count} × waiting for ${escapeMarkdown(waiter.wait)} (${escapeMarkdown(waiter.mode)})`);
-      }
+function mitigation(input: PostmortemInput, w: Writer): string[] {
+  const steps: { at: Date; line: string }[] = [];
+  for (const e of input.events) {
+    if (e.kind === 'status' || e.kind === 'close' || e.kind === 'severity') {
+      steps.push({ at: e.occurredAt, line: `${w.time(e.occurredAt)}: ${eventText(e, w)}${e.authorId !== null ? ` (${w.person(e.authorId)})` : ''}` });
     }
-    lines.push('');
   }
-  return lines;
+  for (const a of input.actions) {
+    const verb = a.action === 'terminate' ? 'terminated the session of' : 'cancelled the query of';
+    const where = a.database !== null ? ` on ${w.text(a.database)}` : '';
+    steps.push({ at: a.at, line: `${w.time(a.at)}: ${w.person(a.by)} ${verb} backend ${a.pid}${where}${a.succeeded ? '' : ' (it failed)'}` });
+  }
+  steps.sort((a, b) => a.at.getTime() - b.at.getTime());
+  if (steps.length === 0) return ['No status changes or actions were recorded.', '', todo('describe what was done to mitigate and resolve.')];
+  return [...steps.map((s, i) => `${i + 1}. ${s.line}`), '', todo('add the actions taken outside Slack.')];
 }
 
-function preventive(ctx: Context): string[] {
-  const roots = ctx.locks.flatMap((l) => l.evidence.roots);
-  const waits = roots.flatMap((r) => r.waiters);
-  const derived = new Set<string>();
-  if (roots.some((r) => r.state?.startsWith('idle in transaction'))) {
-    derived.add(
-      'Set `idle_in_transaction_session_timeout` (e.g. 60s) for the application role: a session left idle in a transaction held the locks everyone waited on.',
-    );
+const ms = (v: number | null): string => (v === null ? 'an unknown time' : formatDuration(v));
+
+function snapshotLines(s: LockSnapshot, w: Writer): string[] {
+  const link = s.sourceTs !== null ? w.link(s.sourceTs) : null;
+  const by = s.takenBy !== null ? ` (taken by ${w.person(s.takenBy)})` : '';
+  const out = [`### ${w.time(s.takenAt)} on ${w.text(s.database)}: ${count(s.blockedTotal, 'session', 'sessions')} blocked${by}`, ''];
+  if (link !== null) out.push(`[Snapshot message](${link})`, '');
+  if (s.roots.length === 0) return [...out, 'No session was blocking another.'];
+  for (const r of s.roots) {
+    const name = r.pid !== null ? `pid ${r.pid}` : `prepared transaction ${w.text(r.preparedGid ?? '')}`.trim();
+    const who = [r.user, r.application].filter((x): x is string => x !== null && x !== '').map((x) => w.text(x)).join(', ');
+    const state = r.state !== null ? `${w.text(r.state)} for ${ms(r.inStateMs)}` : 'state unknown';
+    const xact = r.xactAgeMs !== null ? `, transaction open ${formatDuration(r.xactAgeMs)}` : '';
+    out.push(`- **Root blocker:** ${name}${who !== '' ? ` (${who})` : ''}, ${state}${xact}`, `  - Waiters: ${r.blocksTotal}`);
+    for (const g of r.waiters) out.push(`    - ${g.count} waiting for ${w.text(g.wait)} (${w.text(g.mode)})`);
+    out.push(`  - Tables: ${r.holds.length === 0 ? 'none recorded' : r.holds.map((h) => `${w.text(h.relation)} (${w.text(h.mode)})`).join(', ')}`);
   }
-  if (waits.some((w) => /ALTER|AccessExclusive/i.test(`${w.wait} ${w.mode}`))) {
-    derived.add('Run migrations with a short `lock_timeout` (e.g. 3s) and retry: DDL queued behind a reader and everything queued behind the DDL.');
-  }
-  if (ctx.locks.length > 0) derived.add('Turn on `log_lock_waits` so waits longer than `deadlock_timeout` are logged before anyone notices.');
-  for (const suggestion of ctx.locks.flatMap((l) => l.evidence.suggestions)) derived.add(escapeMarkdown(suggestion));
-  const lines = [...derived].map((s, i) => `${i + 1}. ${s}`);
-  return [...(lines.length ? ['Suggested from the evidence:', '', ...lines, ''] : []), TODO('what will stop this happening again, with owners and dates')];
+  return out;
 }
 
-function conclusion(ctx: Context): string[] {
-  const resolve = keyDurations(ctx.phases).resolve;
-  return [
-    TODO('what went well, what did not, and what we learned'),
-    '',
-    resolve !== null
-      ? `The incident was resolved ${formatDuration(resolve)} after it was detected.`
-      : 'The incident was still open when this draft was written.',
-  ];
+function lockEvidence(input: PostmortemInput, w: Writer): string[] {
+  if (input.snapshots.length === 0) return ['No lock snapshots were taken (`/locks`).'];
+  const out: string[] = [];
+  for (const s of input.snapshots) out.push(...snapshotLines(s, w), '');
+  return out.slice(0, -1);
 }
 
-function gantt(ctx: Context): string[] {
-  const { zone } = ctx.input;
-  const { detected, acknowledged, mitigated, resolved } = ctx.phases;
-  const wall = (d: Date) => {
-    const w = wallClock(d, zone);
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}`;
+function preventive(input: PostmortemInput, w: Writer): string[] {
+  const derived = suggestionsFrom(input.snapshots).map((s) => (s.markdown ? s.text : w.text(s.text)));
+  const out = derived.map((t, i) => `${i + 1}. ${t}`);
+  if (derived.length === 0) out.push('No setting changes follow from the recorded evidence.');
+  out.push('', todo('add follow-up actions, each with an owner and a due date.'));
+  return out;
+}
+
+function conclusion(input: PostmortemInput, w: Writer, p: Phases): string[] {
+  const i = input.incident;
+  const resolved = p.resolved === null ? 'is not resolved yet' : `was resolved ${formatDuration(p.resolved.getTime() - p.detected.getTime())} after it was detected`;
+  return [`${severityLabel(i.severity)} incident “${w.text(i.title)}” ${resolved}.`, '', todo('summarise what the team learned.')];
+}
+
+// Mermaid reads the dates as wall-clock times, so they are written in the configured zone.
+function gantt(input: PostmortemInput, p: Phases): string[] {
+  const zone = input.settings.zone;
+  const stamp = (d: Date): string => {
+    const c = wallClock(d, zone);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    return `${c.year}-${two(c.month)}-${two(c.day)} ${two(c.hour)}:${two(c.minute)}:${two(c.second)}`;
   };
-  const steps: [string, Date | null, Date | null][] = [
-    ['Detect to acknowledge', detected, acknowledged],
-    ['Acknowledge to mitigate', acknowledged, mitigated],
-    ['Mitigate to resolve', mitigated, resolved],
-  ];
-  const tasks = steps
-    .filter((s): s is [string, Date, Date] => s[1] !== null && s[2] !== null && s[2] >= s[1])
-    .map(([name, from, to], i) => `  ${name} :p${i + 1}, ${wall(from)}, ${wall(to)}`);
-  if (tasks.length === 0) return [];
+  const bars: [string, Date, Date][] = [];
+  const end = p.resolved;
+  if (p.acknowledged !== null) bars.push(['Until acknowledged', p.detected, p.acknowledged]);
+  if (p.mitigated !== null) bars.push(['Investigation and mitigation', p.acknowledged ?? p.detected, p.mitigated]);
+  if (end !== null) bars.push([p.mitigated !== null ? 'Monitoring until resolved' : 'Until resolved', p.mitigated ?? p.acknowledged ?? p.detected, end]);
+  const valid = bars.filter(([, a, b]) => b.getTime() >= a.getTime());
+  if (valid.length === 0) return ['Not enough phases were recorded to draw them.'];
   return [
     '```mermaid',
     'gantt',
-    `  title Incident ${ctx.input.incident.id} phases (${zoneAbbreviation(detected, zone)})`,
-    '  dateFormat YYYY-MM-DD HH:mm',
+    `  title ${mermaidLabel(`Incident ${input.incident.id} phases (${zoneAbbreviation(p.detected, zone)})`)}`,
+    '  dateFormat YYYY-MM-DD HH:mm:ss',
     '  axisFormat %H:%M',
     '  section Response',
-    ...tasks,
+    ...valid.map(([name, a, b], n) => `  ${mermaidLabel(name)} :p${n + 1}, ${stamp(a)}, ${stamp(b)}`),
     '```',
   ];
 }
 
-function channelLog(ctx: Context): string[] {
-  const { messages } = ctx.input;
-  if (messages.length === 0) return ['_No channel messages were captured._'];
+function transcript(input: PostmortemInput, w: Writer): string[] {
+  if (input.messages.length === 0) return ['No channel messages were captured.'];
   const replies = new Map<string, CapturedMessage[]>();
   const top: CapturedMessage[] = [];
-  for (const m of messages) {
-    if (m.threadTs && m.threadTs !== m.ts) {
+  for (const m of input.messages) {
+    if (m.threadTs !== null && m.threadTs !== m.ts) {
       const list = replies.get(m.threadTs) ?? [];
       list.push(m);
       replies.set(m.threadTs, list);
     } else top.push(m);
   }
-  const byTs = (a: CapturedMessage, b: CapturedMessage) => Number(a.ts) - Number(b.ts);
-  const line = (m: CapturedMessage, indent: string) =>
-    `${indent}- ${at(ctx, new Date(Number(m.ts) * 1000), ctx.multiDay)} ${who(ctx, m.userId)}: ${typedText(m.text, ctx.input.names)}`;
-  const lines: string[] = [];
-  for (const m of top.sort(byTs)) {
-    lines.push(line(m, ''));
-    for (const reply of (replies.get(m.ts) ?? []).sort(byTs)) lines.push(line(reply, '  '));
+  const line = (m: CapturedMessage, indent: string): string => {
+    const link = w.link(m.ts, m.threadTs);
+    const at = w.time(tsToDate(m.ts));
+    return `${indent}- ${link !== null ? `[${at}](${link})` : at} ${w.person(m.userId)}: ${w.text(m.text)}`;
+  };
+  const out: string[] = [];
+  const known = new Set(top.map((m) => m.ts));
+  // Replies whose parent was not captured still belong in the record, under their own line.
+  for (const parent of [...replies.keys()].filter((ts) => !known.has(ts))) top.push({ ts: parent, userId: null, text: 'thread parent not captured', threadTs: null });
+  top.sort((a, b) => compareTs(a.ts, b.ts));
+  for (const m of top) {
+    out.push(line(m, ''));
+    const thread = replies.get(m.ts);
+    if (thread) for (const r of thread.sort((a, b) => compareTs(a.ts, b.ts))) out.push(line(r, '  '));
   }
-  return lines;
+  return out;
 }
 
-/** The postmortem draft as Markdown: deterministic, every time in the team's zone. */
+const FOOTNOTES = [
+  '[^duration]: From detection to resolution.',
+  '[^tta]: Time to acknowledge: from detection (the incident\'s opening, or the earliest timeline entry if one was backdated before it) to the first acknowledgement of a page (`/incident ack` or the Acknowledge button).',
+  '[^ttm]: Time to mitigate: from detection to the first status `monitoring` or the first successful cancel or terminate of a blocking session, whichever came first.',
+  '[^ttr]: Time to resolve: from detection to status `resolved` or `/incident close`, whichever came first.',
+];
+
 export function composePostmortem(input: PostmortemInput): string {
-  const locks = input.events
-    .map((event) => ({ event, evidence: lockEvidenceOf(event) }))
-    .filter((l): l is { event: TimelineEvent; evidence: LockEvidence } => l.evidence !== null);
-  const instants = [...input.events.map((e) => e.occurredAt), input.incident.openedAt, ...(input.incident.closedAt ? [input.incident.closedAt] : [])];
-  const days = new Set(instants.map((d) => dayKey(d, input.zone)));
-  const ctx: Context = { input, phases: phasesOf(input.incident, input.events), locks, multiDay: days.size > 1 };
-  const section = (title: (typeof SECTIONS)[number], body: string[]) => [`## ${title}`, '', ...body, ''];
-  return [
-    `# Postmortem: ${escapeMarkdown(input.incident.title)}`,
+  const w = new Writer(input);
+  const p = findPhases(input);
+  const sections: Record<(typeof SECTION_TITLES)[number], string[]> = {
+    'Incident Summary': summary(input, w, p),
+    Impact: impact(input),
+    'Key Durations': durations(p),
+    'Incident Timeline': timeline(input, w),
+    'Root Cause': rootCause(input),
+    'Mitigation and Resolution': mitigation(input, w),
+    'Lock Evidence': lockEvidence(input, w),
+    'Preventive Measures and Recommendations': preventive(input, w),
+    Conclusion: conclusion(input, w, p),
+    Phases: gantt(input, p),
+    'Channel Messages': transcript(input, w),
+  };
+  const out = [
+    `# Postmortem: ${w.text(input.incident.title)}`,
     '',
-    `_Draft ${input.version}, written by Firebreak at ${at(ctx, input.generatedAt)} from what incident #${input.incident.id} recorded. Edit it and make it yours._`,
-    '',
-    ...section('Incident Summary', summary(ctx)),
-    ...gantt(ctx),
-    '',
-    ...section('Impact', impact(ctx)),
-    ...section('Timeline', timeline(ctx)),
-    ...section('Root Cause', rootCause(ctx)),
-    ...section('Mitigation and Resolution', mitigation(ctx)),
-    ...section('Lock Evidence', lockEvidence(ctx)),
-    ...section('Preventive Measures', preventive(ctx)),
-    ...section('Conclusion', conclusion(ctx)),
-    '## Appendix: channel messages',
-    '',
-    ...channelLog(ctx),
-    '',
-  ].join('\n');
+    `_Draft written by Firebreak from incident ${input.incident.id}'s record. Edit it freely; lines marked ${PLACEHOLDER} are for the team to write._`,
+  ];
+  for (const title of SECTION_TITLES) out.push('', `## ${title}`, '', ...sections[title]);
+  out.push('', '---', '', ...FOOTNOTES, '');
+  return out.join('\n');
 }

@@ -1,18 +1,21 @@
+// What a postmortem is composed from: plain typed values, read from the store by the service.
+import type { Severity } from '../incidents/model.js';
 import type { TimelineEvent } from '../timeline/model.js';
 
 export interface PostmortemIncident {
   id: number;
   title: string;
-  severity: number;
+  severity: Severity;
   leadUserId: string | null;
-  openedBy: string;
   openedAt: Date;
   closedAt: Date | null;
   closeSummary: string | null;
   channelId: string | null;
   channelName: string | null;
+  teamId: string;
 }
 
+/** A message of the incident channel; `threadTs` is the parent's ts for a reply. */
 export interface CapturedMessage {
   ts: string;
   userId: string | null;
@@ -20,37 +23,86 @@ export interface CapturedMessage {
   threadTs: string | null;
 }
 
-/** The part of a `/locks` snapshot (a lock_snapshot event's data) the postmortem reads. */
-export interface LockEvidence {
+export interface PageRecord {
+  userId: string;
+  at: Date;
+  tier: number | null;
+}
+
+export interface AckRecord {
+  userId: string;
+  at: Date;
+}
+
+/** A relation a root blocker holds a lock on. */
+export interface LockHold {
+  relation: string;
+  mode: string;
+}
+
+/** Sessions waiting behind a root, grouped by what they wait for. */
+export interface LockWaitGroup {
+  count: number;
+  /** `row (0,2) of public.accounts`, `transaction of pid 4242`, … */
+  wait: string;
+  mode: string;
+}
+
+/** A session at the head of a wait chain, as `/locks` records it in a lock_snapshot event. */
+export interface LockRoot {
+  /** null for a prepared transaction, which has no backend. */
+  pid: number | null;
+  preparedGid: string | null;
+  user: string | null;
+  application: string | null;
+  /** pg_stat_activity.state: `active`, `idle in transaction`, … */
+  state: string | null;
+  inStateMs: number | null;
+  xactAgeMs: number | null;
+  holds: LockHold[];
+  blocksTotal: number;
+  waiters: LockWaitGroup[];
+}
+
+export interface LockSnapshot {
+  takenAt: Date;
   database: string;
-  at: string;
+  /** Sessions blocked in all, across roots. */
   blockedTotal: number;
-  roots: {
-    pid: number | null;
-    preparedGid?: string | null;
-    user: string | null;
-    application: string | null;
-    state: string | null;
-    inStateMs: number | null;
-    xactAgeMs: number | null;
-    holds: { relation: string; mode: string }[];
-    blocksTotal: number;
-    waiters: { count: number; wait: string; mode: string }[];
-  }[];
+  takenBy: string | null;
+  roots: LockRoot[];
+  /** Setting advice the /locks inspection itself produced. */
   suggestions: string[];
+  /** The Slack message that showed the snapshot, when there is one. */
+  sourceTs: string | null;
+}
+
+export interface LockAction {
+  action: 'terminate' | 'cancel';
+  pid: number;
+  database: string | null;
+  by: string;
+  at: Date;
+  succeeded: boolean;
+}
+
+export interface RenderSettings {
+  /** IANA zone every time is written in. */
+  zone: string;
+  clock: '24h' | '12h';
+  /** `https://acme.slack.com`, for message links; null: `slack://` deep links. */
+  workspaceUrl: string | null;
+  /** Display names by Slack user id, where known. */
+  userNames: Readonly<Record<string, string>>;
 }
 
 export interface PostmortemInput {
   incident: PostmortemIncident;
   events: TimelineEvent[];
   messages: CapturedMessage[];
-  /** The team's zone: every time in the document is written in it. */
-  zone: string;
-  clock: '24h' | '12h';
-  /** e.g. https://acme.slack.com, for links to messages; null writes no links. */
-  workspaceUrl: string | null;
-  /** Slack user id → display name, where known. */
-  names: Readonly<Record<string, string>>;
-  version: number;
-  generatedAt: Date;
+  pages: PageRecord[];
+  acks: AckRecord[];
+  snapshots: LockSnapshot[];
+  actions: LockAction[];
+  settings: RenderSettings;
 }

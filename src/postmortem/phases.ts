@@ -1,37 +1,55 @@
-import type { TimelineEvent } from '../timeline/model.js';
-import type { PostmortemIncident } from './model.js';
+// The moments a postmortem measures from, and the durations between them.
+import type { PostmortemInput } from './model.js';
 
-/** The moments a postmortem measures from; null when the incident never reached them. */
 export interface Phases {
-  /** The earliest thing recorded: a backdated note can say it started before anyone opened it. */
+  /** The earliest sign of the incident: its opening, or an earlier backdated timeline entry. */
   detected: Date;
   opened: Date;
+  /** First acknowledgement of a page (`/incident ack` or the Acknowledge button). */
   acknowledged: Date | null;
-  /** The first move to `monitoring` (a fix is in and being watched), else the resolution. */
+  /** First status `monitoring`, or the first successful cancel/terminate of a blocking session. */
   mitigated: Date | null;
+  /** Status `resolved` or the close, whichever came first. */
   resolved: Date | null;
 }
 
-function firstStatus(events: TimelineEvent[], to: string): Date | null {
-  return events.find((e) => e.kind === 'status' && e.data['to'] === to)?.occurredAt ?? null;
+export interface KeyDurations {
+  toAcknowledge: number | null;
+  toMitigate: number | null;
+  toResolve: number | null;
 }
 
-export function phasesOf(incident: PostmortemIncident, events: TimelineEvent[]): Phases {
-  const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-  const earliest = ordered[0]?.occurredAt;
-  const detected = earliest && earliest < incident.openedAt ? earliest : incident.openedAt;
-  const resolved = incident.closedAt ?? firstStatus(ordered, 'resolved');
-  return {
-    detected,
-    opened: incident.openedAt,
-    acknowledged: ordered.find((e) => e.kind === 'ack')?.occurredAt ?? null,
-    mitigated: firstStatus(ordered, 'monitoring') ?? resolved,
-    resolved,
-  };
+const earliest = (dates: (Date | null | undefined)[]): Date | null => {
+  let best: Date | null = null;
+  for (const d of dates) if (d && (best === null || d.getTime() < best.getTime())) best = d;
+  return best;
+};
+
+export function findPhases(input: PostmortemInput): Phases {
+  const { incident, events } = input;
+  const detected = earliest([incident.openedAt, ...events.map((e) => e.occurredAt)]) ?? incident.openedAt;
+  const acknowledged = earliest([
+    ...events.filter((e) => e.kind === 'ack').map((e) => e.occurredAt),
+    ...input.acks.map((a) => a.at),
+  ]);
+  const mitigated = earliest([
+    ...events.filter((e) => e.kind === 'status' && statusOf(e.data) === 'monitoring').map((e) => e.occurredAt),
+    ...input.actions.filter((a) => a.succeeded).map((a) => a.at),
+  ]);
+  const resolved = earliest([
+    ...events.filter((e) => e.kind === 'status' && statusOf(e.data) === 'resolved').map((e) => e.occurredAt),
+    ...events.filter((e) => e.kind === 'close').map((e) => e.occurredAt),
+    incident.closedAt,
+  ]);
+  return { detected, opened: incident.openedAt, acknowledged, mitigated, resolved };
 }
 
-/** Milliseconds from detection to each phase, the figures teams compare across incidents. */
-export function keyDurations(phases: Phases): { acknowledge: number | null; mitigate: number | null; resolve: number | null } {
-  const since = (at: Date | null) => (at ? at.getTime() - phases.detected.getTime() : null);
-  return { acknowledge: since(phases.acknowledged), mitigate: since(phases.mitigated), resolve: since(phases.resolved) };
+function statusOf(data: Record<string, unknown>): string | null {
+  const status = data.status ?? data.to;
+  return typeof status === 'string' ? status : null;
+}
+
+export function keyDurations(p: Phases): KeyDurations {
+  const since = (d: Date | null): number | null => (d === null ? null : d.getTime() - p.detected.getTime());
+  return { toAcknowledge: since(p.acknowledged), toMitigate: since(p.mitigated), toResolve: since(p.resolved) };
 }

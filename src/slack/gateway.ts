@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import {
   SlackApiError,
-  type BotIdentity,
   type ChannelMessage,
   type HistoryMessage,
-  type HistoryPage,
   type MessageMetadata,
+  type MessagePage,
+  type PageRequest,
   type SlackGateway,
   type SlackMessage,
   type SlackUser,
@@ -62,25 +62,6 @@ function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessa
   return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
 }
 
-function toHistoryPage(messages: RawMessage[] | undefined, cursor: string | undefined): HistoryPage {
-  return {
-    messages: (messages ?? [])
-      .filter((m): m is RawMessage & { ts: string } => typeof m.ts === 'string')
-      .map(
-        (m): HistoryMessage => ({
-          ts: m.ts,
-          userId: m.user ?? m.bot_id ?? null,
-          text: decodeSlackText(m.text ?? ''),
-          threadTs: m.thread_ts ?? null,
-          subtype: m.subtype ?? null,
-          botId: m.bot_id ?? null,
-          replyCount: m.reply_count ?? 0,
-        }),
-      ),
-    nextCursor: cursor ? cursor : null,
-  };
-}
-
 function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBlock[] } {
   return { text: message.text, ...(message.blocks ? { blocks: message.blocks as unknown as webApi.KnownBlock[] } : {}) };
 }
@@ -91,62 +72,7 @@ const RECENT_HISTORY = 100;
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */
 export function webClientGateway(client: WebClient): SlackGateway {
-  let identity: Promise<BotIdentity> | null = null;
   return {
-    identity() {
-      identity ??= call('auth.test', () => client.auth.test()).then(
-        (r) => ({ userId: r.user_id ?? '', botId: r.bot_id ?? null, url: r.url ?? '' }),
-        (error: unknown) => {
-          identity = null;
-          throw error;
-        },
-      );
-      return identity;
-    },
-    async history(channel, opts) {
-      const page = await call('conversations.history', () =>
-        client.conversations.history({
-          channel,
-          limit: opts.limit ?? 200,
-          ...(opts.oldest ? { oldest: opts.oldest } : {}),
-          ...(opts.cursor ? { cursor: opts.cursor } : {}),
-        }),
-      );
-      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
-    },
-    async replies(channel, ts, opts) {
-      const page = await call('conversations.replies', () =>
-        client.conversations.replies({ channel, ts, limit: opts.limit ?? 200, ...(opts.cursor ? { cursor: opts.cursor } : {}) }),
-      );
-      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
-    },
-    async uploadFile(filename, text) {
-      const bytes = Buffer.from(text, 'utf8');
-      const target = await call('files.getUploadURLExternal', () =>
-        client.files.getUploadURLExternal({ filename, length: bytes.length }),
-      );
-      if (!target.upload_url || !target.file_id) throw new SlackApiError('files.getUploadURLExternal', 'no_upload_url');
-      const uploaded = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(10_000) }).catch(
-        () => null,
-      );
-      if (!uploaded?.ok) throw new SlackApiError('files.upload', 'request_error');
-      return target.file_id;
-    },
-    async shareFile(fileId, channel, title, comment) {
-      await call('files.completeUploadExternal', () =>
-        client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, initial_comment: comment }),
-      );
-    },
-    async fileShared(file) {
-      try {
-        await client.files.info({ file });
-        return true;
-      } catch (error) {
-        const failure = toSlackError('files.info', error);
-        if (failure.code === 'file_not_found') return false;
-        throw failure;
-      }
-    },
     async createChannel(name) {
       const result = await call('conversations.create', () => client.conversations.create({ name, is_private: false }));
       return { id: result.channel?.id ?? '', name: result.channel?.name ?? name };
@@ -244,5 +170,67 @@ export function webClientGateway(client: WebClient): SlackGateway {
     async openModal(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as unknown as webApi.View }));
     },
+    async history(channel, page) {
+      const result = await call('conversations.history', () => client.conversations.history({ channel, ...pageArgs(page) }));
+      return toPage(result.messages as RawHistoryMessage[] | undefined, result.response_metadata?.next_cursor);
+    },
+    async replies(channel, ts, page) {
+      const result = await call('conversations.replies', () => client.conversations.replies({ channel, ts, ...pageArgs(page) }));
+      return toPage(result.messages as RawHistoryMessage[] | undefined, result.response_metadata?.next_cursor);
+    },
+    async uploadFile(channel_id, file) {
+      const result = await call('files.uploadV2', () =>
+        client.filesUploadV2({
+          channel_id,
+          filename: file.filename,
+          title: file.title,
+          file: Buffer.from(file.content, 'utf8'),
+          ...(file.initialComment !== undefined ? { initial_comment: file.initialComment } : {}),
+        }),
+      );
+      const uploaded = result.files as { files?: { id?: string }[] }[] | undefined;
+      return { fileId: uploaded?.[0]?.files?.[0]?.id ?? '' };
+    },
+    async createCanvas(channel_id, title, markdown) {
+      const result = await call('canvases.create', () =>
+        client.canvases.create({ channel_id, title, document_content: { type: 'markdown', markdown } }),
+      );
+      return { canvasId: result.canvas_id ?? '' };
+    },
+    async identity() {
+      const result = await call('auth.test', () => client.auth.test());
+      return { userId: result.user_id ?? '', botId: result.bot_id ?? null, workspaceUrl: result.url ? result.url.replace(/\/+$/, '') : null };
+    },
   };
+}
+
+interface RawHistoryMessage extends RawMessage {
+  subtype?: string;
+  bot_id?: string;
+  reply_count?: number;
+  latest_reply?: string;
+}
+
+function pageArgs(page: PageRequest): { oldest?: string; cursor?: string; limit: number } {
+  return {
+    limit: page.limit ?? 200,
+    ...(page.oldest !== undefined ? { oldest: page.oldest } : {}),
+    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+  };
+}
+
+function toPage(raw: RawHistoryMessage[] | undefined, nextCursor: string | undefined): MessagePage {
+  const messages: HistoryMessage[] = (raw ?? [])
+    .filter((m): m is RawHistoryMessage & { ts: string } => typeof m.ts === 'string')
+    .map((m) => ({
+      ts: m.ts,
+      userId: m.user ?? null,
+      text: decodeSlackText(m.text ?? ''),
+      threadTs: m.thread_ts ?? null,
+      subtype: m.subtype ?? null,
+      botId: m.bot_id ?? null,
+      replyCount: m.reply_count ?? 0,
+      latestReply: m.latest_reply ?? null,
+    }));
+  return { messages, nextCursor: nextCursor !== undefined && nextCursor !== '' ? nextCursor : null };
 }

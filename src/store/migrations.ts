@@ -144,22 +144,23 @@ const ALL: Migration[] = [
     version: 5,
     name: 'postmortems',
     sql: `
-      -- Each compiled draft, once per request that asked for it (the close, /incident postmortem).
+      -- Every compiled draft is kept; a recompile with new content is the next version.
       CREATE TABLE postmortems (
         incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
-        version integer NOT NULL,
-        request_key text NOT NULL UNIQUE,
+        version integer NOT NULL CHECK (version > 0),
         markdown text NOT NULL,
-        summary jsonb NOT NULL DEFAULT '{}',
         created_at timestamptz NOT NULL DEFAULT now(),
         created_by text,
+        -- what the diff summary of the next version compares: section hashes, event ids, counts
+        summary jsonb NOT NULL DEFAULT '{}',
+        -- recorded after each publishing step, so a retry does not upload or post twice
         file_id text,
         message_ts text,
-        published_at timestamptz,
+        canvas_id text,
         PRIMARY KEY (incident_id, version)
       );
-      -- Where the backfill of a channel's history got to, so a retry continues instead of starting over.
-      ALTER TABLE incidents ADD COLUMN history_backfilled_at timestamptz;
+      -- the backfill at close asks for new replies in every thread it has seen
+      CREATE INDEX channel_messages_thread ON channel_messages (channel_id, thread_ts) WHERE thread_ts IS NOT NULL;
     `,
   },
   {

@@ -201,6 +201,11 @@ function dateText(w: WallClock, style: 'iso' | 'long'): string {
   return `${MONTHS[w.month - 1] ?? '?'} ${w.day}, ${w.year}`;
 }
 
+/** The calendar date of `instant` in `zone`: `2023-07-23` (iso) or `July 23, 2023` (long). */
+export function formatDate(instant: Date, zone: string, style: 'iso' | 'long' = 'iso'): string {
+  return dateText(wallClock(instant, zone), style);
+}
+
 /**
  * `2023-07-23 13:17 EAT` by default; `July 23, 2023, 1:17 PM EAT` with
  * `{ date: 'long', clock: '12h' }`; `13:17 EAT` with `{ date: 'none' }`.

@@ -33,14 +33,6 @@ export class MessageLog {
     return rowCount === 1;
   }
 
-  async replyCount(channelId: string, threadTs: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>(
-      'SELECT count(*) AS n FROM channel_messages WHERE channel_id = $1 AND thread_ts = $2 AND ts <> $2',
-      [channelId, threadTs],
-    );
-    return Number(rows[0]?.n ?? 0);
-  }
-
   /** Every kept message of a channel, oldest first. */
   async list(channelId: string): Promise<ChannelMessage[]> {
     const { rows } = await this.db.query<MessageRow>(

@@ -3,6 +3,7 @@
 // give it `fake.appToken` (SLACK_APP_TOKEN) and drive it over Socket Mode with `send…OverSocket`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { canvasesOf, type FakeCanvas } from './fake-slack/methods/canvases.js';
 import { addReaction } from './fake-slack/methods/chat.js';
 import { Injections, createRequestHandler } from './fake-slack/server.js';
 import {
@@ -17,6 +18,7 @@ import type {
 } from './fake-slack/types.js';
 
 export type * from './fake-slack/types.js';
+export type { FakeCanvas } from './fake-slack/methods/canvases.js';
 export type {
   AckResult, DeliverOptions, DisconnectReason, SocketCommandResult, SocketConnectionInfo, SocketEventOptions,
   SocketEventResult, SocketMessageRecord, SocketModeSettings, SocketSlashCommandInput,
@@ -254,6 +256,16 @@ export class FakeSlack {
 
   rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
     this.injections.rateLimitNext(method, retryAfterSeconds, times);
+  }
+
+  /** From now on every `every`-th call of `method` answers HTTP 429 with `Retry-After` (0 to stop). */
+  rateLimitEvery(method: string, every: number, retryAfterSeconds: number): void {
+    this.injections.rateLimitEvery(method, every, retryAfterSeconds);
+  }
+
+  /** Canvases made with canvases.create, by id. */
+  canvas(id: string): FakeCanvas | undefined {
+    return structuredClone(canvasesOf(this.state).get(id));
   }
 
   /** Every call of `method` waits `ms` before answering (0 to stop). */

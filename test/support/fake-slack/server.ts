@@ -17,6 +17,7 @@ interface Queued<T> {
 export class Injections {
   private readonly failures = new Map<string, Queued<string>[]>();
   private readonly rateLimits = new Map<string, Queued<number>[]>();
+  private readonly periodic = new Map<string, { every: number; retryAfterSeconds: number; calls: number }>();
   readonly delays = new Map<string, number>();
   /** Channel id → until when (fake clock ms) every call naming it gets 429, and its Retry-After. */
   readonly throttledChannels = new Map<string, { until: number; retryAfterSeconds: number }>();
@@ -47,8 +48,19 @@ export class Injections {
     return this.take(this.failures, method);
   }
 
+  /** Every `every`-th call of `method` (counted from now) answers 429; `every` 0 stops it. */
+  rateLimitEvery(method: string, every: number, retryAfterSeconds: number): void {
+    if (every <= 0) this.periodic.delete(method);
+    else this.periodic.set(method, { every, retryAfterSeconds, calls: 0 });
+  }
+
   takeRateLimit(method: string): number | undefined {
-    return this.take(this.rateLimits, method);
+    const queued = this.take(this.rateLimits, method);
+    if (queued !== undefined) return queued;
+    const periodic = this.periodic.get(method);
+    if (periodic === undefined) return undefined;
+    periodic.calls += 1;
+    return periodic.calls % periodic.every === 0 ? periodic.retryAfterSeconds : undefined;
   }
 
   private push<T>(map: Map<string, Queued<T>[]>, method: string, value: T, times: number): void {

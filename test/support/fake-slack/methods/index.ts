@@ -1,4 +1,5 @@
 import { appMethods } from './apps.js';
+import { canvasMethods } from './canvases.js';
 import { chatMethods } from './chat.js';
 import type { MethodTable } from './context.js';
 import { conversationMethods } from './conversations.js';
@@ -12,6 +13,7 @@ export const METHODS: MethodTable = {
   ...chatMethods,
   ...viewMethods,
   ...fileMethods,
+  ...canvasMethods,
   ...appMethods,
 };
 
