@@ -2,18 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { escalationSchema, toEscalationSettings, type EscalationSettings } from './escalation/settings.js';
 import { isIanaZone } from './time/zones.js';
-
-export interface EscalationTier {
-  afterMs: number;
-  /** Slack user ids (U…/W…) or usergroup ids (S…), expanded at page time. */
-  notify: string[];
-}
-
-export interface EscalationPolicy {
-  repeat: number;
-  tiers: EscalationTier[];
-}
 
 export interface LockDatabase {
   name: string;
@@ -36,7 +26,7 @@ export interface Config {
   logLevel: string;
   timezone: string;
   channelPrefix: string;
-  escalation: { defaultPolicy: string | null; policies: Record<string, EscalationPolicy> };
+  escalation: EscalationSettings;
   locks: { databases: LockDatabase[]; statementTimeoutMs: number; act: string[]; showQuery: ShowQuery };
   zoneAliases: Record<string, string>;
 }
@@ -69,34 +59,7 @@ const fileSchema = z
       .string()
       .regex(PREFIX, 'must be 1-20 lowercase letters, digits, - or _, starting with a letter or digit')
       .default('inc'),
-    escalation: z
-      .object({
-        default_policy: z.string().optional(),
-        policies: z
-          .record(
-            z.string(),
-            z
-              .object({
-                repeat: z.number().int().min(0).max(10).default(0),
-                tiers: z
-                  .array(
-                    z
-                      .object({
-                        after: duration,
-                        notify: z
-                          .array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)'))
-                          .min(1),
-                      })
-                      .strict(),
-                  )
-                  .min(1),
-              })
-              .strict(),
-          )
-          .default({}),
-      })
-      .strict()
-      .default({ policies: {} }),
+    escalation: escalationSchema.default({ by_severity: {}, policies: {}, rotations: {} }),
     locks: z
       .object({
         databases: z
@@ -196,17 +159,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const file = readConfigFile(env);
-  const policies: Record<string, EscalationPolicy> = {};
-  for (const [name, policy] of Object.entries(file.escalation.policies)) {
-    policies[name] = {
-      repeat: policy.repeat,
-      tiers: policy.tiers.map((tier) => ({ afterMs: tier.after, notify: tier.notify })),
-    };
-  }
-  const defaultPolicy = file.escalation.default_policy ?? Object.keys(policies)[0] ?? null;
-  if (defaultPolicy !== null && !policies[defaultPolicy]) {
-    throw new ConfigError(`escalation.default_policy names "${defaultPolicy}", which is not under escalation.policies`);
-  }
+  const escalation = toEscalationSettings(file.escalation, env, (message) => {
+    throw new ConfigError(message);
+  });
 
   return {
     slack: { botToken, signingSecret, appToken, apiUrl },
@@ -217,7 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     timezone: file.timezone,
     channelPrefix: file.channel_prefix,
-    escalation: { defaultPolicy, policies },
+    escalation,
     locks: {
       databases: Object.entries(file.locks.databases).map(([name, db]) => ({ name, url: db.url })),
       statementTimeoutMs: file.locks.statement_timeout,
