@@ -10,7 +10,7 @@ import { NO_METRICS, pageKey, type EscalationMetrics, type PageEffect, type Page
 import { EscalationRepository, type Escalation, type PageRow } from './repository.js';
 import { nextHandoff, onCallAt } from './rotation.js';
 import { policyFor, type EscalationSettings } from './settings.js';
-import type { WebhookJob } from './webhook.js';
+import { sendWebhook, type WebhookJob, type WebhookSender } from './webhook.js';
 
 export const STEP_QUEUE = 'escalation';
 export const WEBHOOK_QUEUE = 'escalation-webhook';
@@ -58,6 +58,8 @@ export interface EngineDeps {
   now?: () => Date;
   /** How often the reconciler looks for overdue steps; it is what bounds lateness after a crash. */
   reconcileEveryMs?: number;
+  /** Sends the policies' outbound webhooks; without it this process takes no webhook jobs. */
+  webhook?: WebhookSender;
 }
 
 const stepJobId = (j: StepJob): string => `step-${j.incidentId}-${j.generation}-${j.loop}-${j.tier}`;
@@ -94,6 +96,12 @@ export class EscalationEngine {
       stalledInterval: 1000,
       maxStalledCount: 10,
     });
+    const sender = this.deps.webhook;
+    if (sender) {
+      // A queue of its own: a pager that is down retries with backoff and never holds up a Slack page.
+      const hooks = this.deps.queues.worker<WebhookJob>(WEBHOOK_QUEUE, (job) => sendWebhook(job.data, sender), { concurrency: 4 });
+      hooks.on('failed', (job, error) => this.deps.log.warn({ err: error.message, jobId: job?.id }, 'page webhook failed'));
+    }
     worker.on('failed', (job, error) => this.deps.log.warn({ err: error.message, jobId: job?.id }, 'escalation step failed; it will be retried'));
     await this.reconcile();
     const every = this.deps.reconcileEveryMs ?? 500;
