@@ -63,8 +63,10 @@ export interface EngineDeps {
 }
 
 const stepJobId = (j: StepJob): string => `step-${j.incidentId}-${j.generation}-${j.loop}-${j.tier}`;
-// An active job this long overdue probably died with its worker: run the step again beside it.
-const RESCUE_AFTER_MS = 1000;
+// A step this long overdue has lost its job (a crash between commit and enqueue) or its job died
+// with its worker: only then does the reconciler act, so a storm of steps due at once is not
+// doubled by it. With a reconcile every 200 ms a lost step runs about a second late.
+const RESCUE_AFTER_MS = 750;
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'exponential', delay: 200 } };
 
 /**
@@ -87,7 +89,7 @@ export class EscalationEngine {
     this.hooks = deps.queues.queue<WebhookJob>(WEBHOOK_QUEUE);
   }
 
-  /** Starts taking step jobs, and the reconciler (once now, then every few hundred ms). */
+  /** Starts taking step jobs, and the reconciler (once now, then every `reconcileEveryMs`). */
   async run(concurrency = 8): Promise<JobWorker<StepJob>> {
     const worker = this.deps.queues.worker<StepJob>(STEP_QUEUE, (job) => this.process(job.data), {
       concurrency,
@@ -238,8 +240,8 @@ export class EscalationEngine {
 
   private async reconcileOnce(): Promise<void> {
     const now = this.now();
-    const overdue = await new EscalationRepository(this.deps.pool).overdue(now);
-    this.metrics.overdue(overdue.filter((e) => e.next && now.getTime() - e.next.dueAt.getTime() > RESCUE_AFTER_MS).length);
+    const overdue = await new EscalationRepository(this.deps.pool).overdue(new Date(now.getTime() - RESCUE_AFTER_MS));
+    this.metrics.overdue(overdue.length);
     for (const e of overdue) {
       if (!e.next) continue;
       const data: StepJob = { incidentId: e.incidentId, generation: e.generation, loop: e.next.loop, tier: e.next.tier };
@@ -248,7 +250,6 @@ export class EscalationEngine {
       const state = job ? await job.getState() : 'missing';
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
       if (state === 'active') {
-        if (now.getTime() - e.next.dueAt.getTime() < RESCUE_AFTER_MS) continue;
         // Its worker may be dead; a second job is harmless because the step runs under the row lock.
         this.deps.log.info({ incidentId: e.incidentId, jobId: id }, 'escalation step overdue while active: running it again');
         await this.steps.add('step', data, { ...JOB_OPTIONS, jobId: `${id}-r${now.getTime()}` });

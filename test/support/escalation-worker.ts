@@ -33,7 +33,7 @@ export function benchSettings(spacingMs: number): EscalationSettings {
 }
 
 async function main(): Promise<void> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Number(process.env['ESC_POOL'] ?? '6') });
   const queues = openQueues({ redisUrl, postgresUrl: databaseUrl, prefix, log });
   const engine = new EscalationEngine({
     pool,
