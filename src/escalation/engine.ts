@@ -67,6 +67,9 @@ const stepJobId = (j: StepJob): string => `step-${j.incidentId}-${j.generation}-
 // with its worker: only then does the reconciler act, so a storm of steps due at once is not
 // doubled by it. With a reconcile every 200 ms a lost step runs about a second late.
 const RESCUE_AFTER_MS = 750;
+const RECONCILE_BATCH = 100;
+// Any constant, the same in every replica.
+const RECONCILE_LOCK = 7_134_204;
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'exponential', delay: 200 } };
 
 /**
@@ -164,6 +167,29 @@ export class EscalationEngine {
     return result;
   }
 
+  /**
+   * Moves a running escalation to the policy of a new severity, from the first tier as of `at`.
+   * Unchanged when the policy is the same or the escalation is no longer running.
+   */
+  async changeSeverity(incidentId: number, severity: number, at: Date): Promise<boolean> {
+    const name = policyFor(this.deps.settings, severity);
+    const planned = await withTransaction(this.deps.pool, async (tx) => {
+      const repo = new EscalationRepository(tx);
+      const e = await repo.get(incidentId, true);
+      if (!e || e.state !== 'active' || name === null || name === e.policy) return null;
+      const snapshot = snapshotPolicy(this.deps.settings, name);
+      const step = firstStep(snapshot);
+      const next = step ? { ...step, dueAt: dueAt(snapshot, at, step) } : null;
+      const generation = await repo.replan(incidentId, snapshot, at, next);
+      return { generation, next };
+    });
+    if (!planned) return false;
+    if (planned.next) {
+      await this.enqueue({ incidentId, generation: planned.generation, loop: planned.next.loop, tier: planned.next.tier }, planned.next.dueAt);
+    }
+    return true;
+  }
+
   /** Stops paging (the incident closed, or the plan changed); false when it was not paging. */
   async stop(incidentId: number, reason: string): Promise<boolean> {
     const stopped = await new EscalationRepository(this.deps.pool).stop(incidentId, reason);
@@ -240,8 +266,25 @@ export class EscalationEngine {
 
   private async reconcileOnce(): Promise<void> {
     const now = this.now();
-    const overdue = await new EscalationRepository(this.deps.pool).overdue(new Date(now.getTime() - RESCUE_AFTER_MS));
-    this.metrics.overdue(overdue.length);
+    const client = await this.deps.pool.connect();
+    try {
+      // One process reconciles at a time: under a backlog every replica checking every late step
+      // would spend on queue look-ups the time the workers need to catch up.
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RECONCILE_LOCK]);
+      if (!rows[0]?.ok) return;
+      try {
+        const overdue = await new EscalationRepository(client).overdue(new Date(now.getTime() - RESCUE_AFTER_MS), RECONCILE_BATCH);
+        this.metrics.overdue(overdue.length);
+        await this.rescue(overdue, now);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [RECONCILE_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async rescue(overdue: Escalation[], now: Date): Promise<void> {
     for (const e of overdue) {
       if (!e.next) continue;
       const data: StepJob = { incidentId: e.incidentId, generation: e.generation, loop: e.next.loop, tier: e.next.tier };

@@ -128,6 +128,17 @@ export class EscalationRepository {
     return rows[0]?.generation ?? 0;
   }
 
+  /** Starts over on another policy from `startedAt`, in a new generation; returns that generation. */
+  async replan(incidentId: number, snapshot: PolicySnapshot, startedAt: Date, next: (Step & { dueAt: Date }) | null): Promise<number> {
+    const { rows } = await this.db.query<{ generation: number }>(
+      `UPDATE escalations SET policy = $2, snapshot = $3, started_at = $4, generation = generation + 1, state = $5,
+         next_loop = $6, next_tier = $7, next_due_at = $8
+       WHERE incident_id = $1 RETURNING generation`,
+      [incidentId, snapshot.name, JSON.stringify(snapshot), startedAt, next ? 'active' : 'done', next?.loop ?? null, next?.tier ?? null, next?.dueAt ?? null],
+    );
+    return rows[0]?.generation ?? 0;
+  }
+
   async ack(incidentId: number, userId: string, at: Date): Promise<void> {
     await this.db.query(
       `UPDATE escalations SET state = 'acked', acked_by = $2, acked_at = $3, generation = generation + 1,

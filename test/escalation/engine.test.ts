@@ -193,6 +193,16 @@ describe.each(backends)('escalation on $name', ({ redis, skip }) => {
     expect(sent.map((p) => p.userId)).toEqual(['UX1', 'UB2', 'UA1']);
   });
 
+  it.skipIf(skip)('moves to the policy of a new severity: the old plan’s jobs drop, the new one pages', async () => {
+    const id = await insertIncident(pool);
+    await main.start(id, 1, new Date(Date.now() + 60_000));
+    expect(await main.changeSeverity(id, 3, new Date())).toBe(true);
+    expect(await main.changeSeverity(id, 3, new Date())).toBe(false);
+    const sent = await waitFor(() => pages(id), (p) => p.length >= 3);
+    expect(sent.map((p) => p.key.split(':').slice(2, 3)[0])).toEqual(['1', '1', '1']);
+    expect((await new EscalationRepository(pool).get(id))?.policy).toBe('group');
+  });
+
   it.skipIf(skip)('says who each tier would page now and who is next on a rotation', async () => {
     const tiers = await main.oncall('dba', new Date('2026-03-25T12:00:00Z'));
     expect(tiers[0]).toEqual({ tier: 1, afterMs: 0, targets: [{ target: 'rotation:dba', users: ['UD1'], next: { at: new Date('2026-03-30T07:00:00Z'), user: 'UD2' } }] });
