@@ -108,7 +108,7 @@ async function start(fake: FakeSlack, v: Variant): Promise<{ url: string; close(
   }
   const listener = (req: IncomingMessage, res: ServerResponse) => receiver.requestListener(req, res);
   const server: Server = v.server
-    ? createHttpServer({ slack: listener, checks: {}, metrics, log })
+    ? createHttpServer({ admin: true, slack: listener, checks: {}, metrics, log })
     : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {

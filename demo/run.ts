@@ -43,6 +43,12 @@ const config = loadConfig({
 });
 say('Starting Firebreak on an embedded PostgreSQL (the first start takes a few seconds)…');
 const bot = await startFirebreak(config, createLogger('warn'), { host: '127.0.0.1' });
+/** Waits until what the bot owes Slack (card, topic, announcements) has been delivered. */
+async function settle(): Promise<void> {
+  for (let waited = 0; waited < 10_000 && (await bot.outbox.pendingCount()) > 0; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const driver = new SlackDriver({ botUrl: bot.url, signingSecret: SECRET, fake: slack });
 
 async function type(userId: string, channelId: string, text: string): Promise<string> {
@@ -67,6 +73,7 @@ try {
   if (!channelId) throw new Error(`the incident did not open: ${opened}`);
   const channel = slack.channel(channelId)!;
   say(`\nSlack now has #${channel.name}, topic “${channel.topic.value}”, members ${channel.members.join(', ')}.`);
+  await settle();
   const seen = channelMessages(channelId, 0);
 
   // The seed postmortem's own lines, typed as their authors typed them (East Africa Time).
@@ -102,6 +109,7 @@ try {
   for (const block of blocks) if (block.type === 'section') say(`> ${block.text?.text.replaceAll('\n', '\n> ')}`);
 
   await type(AMINA, channelId, 'close terminated the idle-in-transaction billing session');
+  await settle();
   channelMessages(channelId, seen);
   say(`\nThe incident card was updated in place ${slack.calls('chat.update').length} times.`);
   writeFileSync(OUTPUT, `${transcript.join('\n')}\n`);

@@ -1,16 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
 import { escalationSchema, toEscalationSettings, type EscalationSettings } from './escalation/settings.js';
+import { locksFileSchema, resolveLocksSettings, type LocksSettings } from './locks/settings.js';
 import { isIanaZone } from './time/zones.js';
 
-export interface LockDatabase {
-  name: string;
-  url: string;
-}
-
-export type ShowQuery = 'full' | 'redacted' | 'none';
+export type { LockDatabase, LocksSettings, ShowQuery } from './locks/settings.js';
 
 export interface Config {
   slack: {
@@ -20,14 +16,18 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
+  /** When set, /healthz and /metrics are served here, away from the Slack ingress. */
+  adminPort: number | null;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Redis key prefix (or PostgreSQL schema) of the queues, for deployments sharing a Redis. */
+  queuePrefix: string;
   dataDir: string;
   logLevel: string;
   timezone: string;
   channelPrefix: string;
   escalation: EscalationSettings;
-  locks: { databases: LockDatabase[]; statementTimeoutMs: number; act: string[]; showQuery: ShowQuery };
+  locks: LocksSettings;
   zoneAliases: Record<string, string>;
 }
 
@@ -37,18 +37,8 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
 // Slack channel names are at most 80 characters; leave room for the date and the title slug.
 const PREFIX = /^[a-z0-9][a-z0-9_-]{0,19}$/;
-
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30s, 5m, 1h or 1h30m` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const ianaZone = z.string().refine(isIanaZone, { message: 'is not an IANA time zone such as Africa/Nairobi' });
 
@@ -60,20 +50,7 @@ const fileSchema = z
       .regex(PREFIX, 'must be 1-20 lowercase letters, digits, - or _, starting with a letter or digit')
       .default('inc'),
     escalation: escalationSchema.default({ by_severity: {}, policies: {}, rotations: {} }),
-    locks: z
-      .object({
-        databases: z
-          .record(
-            z.string().regex(/^[A-Za-z0-9_-]+$/, 'database names are letters, digits, - and _'),
-            z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }).strict(),
-          )
-          .default({}),
-        statement_timeout: duration.default(2000),
-        act: z.array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)')).default([]),
-        show_query: z.enum(['full', 'redacted', 'none']).default('redacted'),
-      })
-      .strict()
-      .default({ databases: {}, statement_timeout: 2000, act: [], show_query: 'redacted' }),
+    locks: locksFileSchema,
     zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
   })
   .strict();
@@ -106,14 +83,30 @@ function urlSetting(env: Env, name: string, protocols: string[]): string | null 
   return value;
 }
 
+function portSetting(env: Env, name: string): number | null {
+  const text = nonEmpty(env, name);
+  if (text === null) return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`${name} must be a port number, not "${text}"`);
+  return port;
+}
+
+function queuePrefixSetting(env: Env): string {
+  const prefix = nonEmpty(env, 'FIREBREAK_QUEUE_PREFIX') ?? 'firebreak';
+  if (!/^[a-z][a-z0-9_]{0,39}$/.test(prefix)) {
+    throw new ConfigError('FIREBREAK_QUEUE_PREFIX must be 1-40 lowercase letters, digits or _, starting with a letter');
+  }
+  return prefix;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.');
   return path ? `${path} ${issue.message}` : issue.message;
 }
 
-function readConfigFile(env: Env): z.output<typeof fileSchema> {
+function readConfigFile(env: Env, cwd: string): z.output<typeof fileSchema> {
   const explicit = nonEmpty(env, 'FIREBREAK_CONFIG');
-  const path = explicit ?? './firebreak.yml';
+  const path = explicit ?? join(cwd, 'firebreak.yml');
   if (!existsSync(path)) {
     // The file is optional: with only the Slack settings the bot runs on its defaults.
     if (explicit) throw new ConfigError(`FIREBREAK_CONFIG: no file at ${path}`);
@@ -134,7 +127,12 @@ function readConfigFile(env: Env): z.output<typeof fileSchema> {
   return parsed.data;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadOptions {
+  /** Where the default ./firebreak.yml is looked for (tests pass an empty folder). */
+  cwd?: string;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const botToken = required(env, 'SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from the Slack app page');
   if (!botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
   const appToken = nonEmpty(env, 'SLACK_APP_TOKEN');
@@ -149,36 +147,36 @@ export function loadConfig(env: Env = process.env): Config {
   const apiUrl = urlSetting(env, 'SLACK_API_URL', ['http:', 'https:']) ?? 'https://slack.com/api/';
   if (!apiUrl.endsWith('/')) throw new ConfigError('SLACK_API_URL must end with /');
 
-  const portText = nonEmpty(env, 'PORT') ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`PORT must be a port number, not "${portText}"`);
+  const port = portSetting(env, 'PORT') ?? 3000;
+  const adminPort = portSetting(env, 'ADMIN_PORT');
+  if (adminPort !== null && adminPort !== 0 && adminPort === port) throw new ConfigError('ADMIN_PORT must differ from PORT');
 
   const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
-  const file = readConfigFile(env);
+  const file = readConfigFile(env, options.cwd ?? process.cwd());
   const escalation = toEscalationSettings(file.escalation, env, (message) => {
     throw new ConfigError(message);
   });
 
+  const locks = resolveLocksSettings(file.locks, env);
+  if ('error' in locks) throw new ConfigError(locks.error);
+
   return {
     slack: { botToken, signingSecret, appToken, apiUrl },
     port,
+    adminPort,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    queuePrefix: queuePrefixSetting(env),
     dataDir: nonEmpty(env, 'FIREBREAK_DATA_DIR') ?? './.firebreak',
     logLevel,
     timezone: file.timezone,
     channelPrefix: file.channel_prefix,
     escalation,
-    locks: {
-      databases: Object.entries(file.locks.databases).map(([name, db]) => ({ name, url: db.url })),
-      statementTimeoutMs: file.locks.statement_timeout,
-      act: file.locks.act,
-      showQuery: file.locks.show_query,
-    },
+    locks,
     zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
   };
 }

@@ -1,23 +1,36 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createHttpServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
+import { registerIncidentEffects } from './incidents/effects.js';
+import { IncidentRepository } from './incidents/repository.js';
 import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
+import { Inbox } from './inbox/inbox.js';
+import { LocksFlow } from './locks/flow.js';
+import { LocksService } from './locks/service.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
+import { Outbox } from './outbox/outbox.js';
+import { registerSlackEffects } from './outbox/slack-effects.js';
+import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
+import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
+import { LOCKS_ACTION_PREFIX, locksRoutes } from './slack/handlers/locks.js';
 import { openStore, type Store } from './store/database.js';
-import { SeenEvents } from './store/seen-events.js';
 import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
 
 export interface Firebreak {
-  /** Where POST /slack/events, /healthz and /metrics are served. */
+  /** Where POST /slack/events is served (and /healthz, /metrics unless ADMIN_PORT is set). */
   url: string;
+  /** Where /healthz and /metrics are served. */
+  adminUrl: string;
   store: Store;
   queues: Queues;
+  outbox: Outbox;
   /** Stops taking requests, lets in-flight work finish (5 s at most), closes queues and pools. */
   stop(): Promise<void>;
 }
@@ -31,6 +44,13 @@ export interface StartOptions {
 
 const DRAIN_MS = 5_000;
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
 /** The composition root: the only place that builds infrastructure and wires it together. */
 export async function startFirebreak(config: Config, log: Logger, options: StartOptions = {}): Promise<Firebreak> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
@@ -38,51 +58,90 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     redisUrl: config.redisUrl,
     postgresUrl: store.url,
     log,
-    ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+    prefix: options.queuePrefix ?? config.queuePrefix,
   });
   try {
     const edge = await createSlackEdge(config.slack, log);
     const metrics = new Metrics();
     const inflight = new InFlight();
+    const replica = new Replica(store.pool);
+    await replica.start();
+    const inbox = new Inbox({ pool: store.pool, replicaId: replica.id, log });
+    metrics.watchInboxDepth(() => inbox.depth);
+    const outbox = new Outbox({
+      pool: store.pool,
+      queues,
+      slack: edge.workerGateway,
+      replicaId: replica.id,
+      onRefused: async (effect, code) => {
+        if (effect.incidentId !== null) {
+          await new IncidentRepository(store.pool).addProblem(effect.incidentId, `Slack refused ${effect.kind} (${code})`);
+        }
+      },
+      metrics: {
+        delivered: (kind) => metrics.effects.inc({ kind, outcome: 'delivered' }),
+        failed: (kind) => metrics.effects.inc({ kind, outcome: 'refused' }),
+        throttled: () => metrics.throttledLanes.inc(),
+      },
+      log,
+    });
+    registerSlackEffects(outbox);
+    registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const users = new UserDirectory(store.pool, edge.gateway);
+    const postmortem = new PostmortemService({
+      pool: store.pool,
+      effects: outbox,
+      settings: { timezone: config.timezone, clock: '24h' },
+      log,
+    });
+    outbox.register(PUBLISH_POSTMORTEM, (effect, ctx) => postmortem.publish(effect, ctx));
     const incidents = new IncidentService({
       pool: store.pool,
       slack: edge.gateway,
       users,
+      effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
+      hooks: { closed: (db, incident) => postmortem.owedOnClose(db, incident) },
     });
     const timeline = new TimelineService({
       pool: store.pool,
       slack: edge.gateway,
       users,
-      incidents,
+      incidents: new IncidentRepository(store.pool),
+      effects: outbox,
       settings: { timezone: config.timezone, zoneAliases: config.zoneAliases },
       log,
     });
+    const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
+    const locks = locksRoutes(
+      new LocksFlow({ pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox }),
+      log,
+    );
     registerListeners(edge.app, {
-      services: { incidents, timeline },
+      services: { incidents, timeline, postmortem },
+      routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
       gateway: edge.gateway,
-      seenEvents: new SeenEvents(store.pool),
+      inbox,
       inflight,
       metrics,
       log,
     });
 
-    const server = createHttpServer({
-      slack: edge.requestListener,
-      checks: { store: store.ping, queue: queues.ping },
-      metrics,
-      log,
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, options.host ?? '0.0.0.0', () => resolve());
-    });
-    await startHousekeeping(queues, store.pool, log);
+    const checks = { store: store.ping, queue: queues.ping };
+    const separateAdmin = config.adminPort !== null;
+    const server = createHttpServer({ slack: edge.requestListener, admin: !separateAdmin, checks, metrics, log });
+    const host = options.host ?? '0.0.0.0';
+    await listen(server, config.port, host);
+    const adminServer = separateAdmin ? createHttpServer({ slack: null, admin: true, checks, metrics, log }) : null;
+    if (adminServer) await listen(adminServer, config.adminPort!, host);
+    await startHousekeeping(queues, { inbox, incidents, log });
+    await outbox.start();
+    inbox.start();
     await edge.start();
     const { port } = server.address() as AddressInfo;
-    log.info({ port, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
+    const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : port;
+    log.info({ port, adminPort, mode: config.slack.appToken ? 'socket' : 'http', queues: queues.backend }, 'Firebreak is running');
 
     let stopping: Promise<void> | null = null;
     const stop = async () => {
@@ -90,17 +149,31 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await edge.stop();
-      const drained = await inflight.drain(DRAIN_MS);
-      if (!drained) log.warn({ unfinished: inflight.size }, 'stopping with work still in flight');
+      const deadline = Date.now() + DRAIN_MS;
+      const acked = await inflight.drain(DRAIN_MS);
+      const handled = await inbox.stop(Math.max(0, deadline - Date.now()));
+      if (!acked || !handled) {
+        log.warn({ unfinished: inflight.size + inbox.depth }, 'stopping with work unfinished; another replica (or the next start) takes it over');
+      }
       server.closeAllConnections();
       await closed;
+      if (adminServer) {
+        adminServer.closeAllConnections();
+        await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+      }
+      outbox.stop();
+      await locksService.close();
       await queues.close();
+      // Last: once this replica is gone, the others take over what it still leased.
+      await replica.stop();
       await store.close();
     };
     return {
       url: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
       store,
       queues,
+      outbox,
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -7,12 +7,25 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * manifest.yml is what a Slack admin pastes to create the app. It must be a valid manifest
- * (Slack's own JSON Schema, kept in shared/slack/ beside the repository) and declare everything
- * the bot relies on: a missing scope or event only shows up in production as a silent failure.
+ * and declare everything the bot relies on: a missing scope or event only shows up in production
+ * as a silent failure.
+ *
+ * The manifest schema is Slack's file, not ours, so the repository does not carry it: the schema
+ * check runs when FIREBREAK_SLACK_SCHEMA (or the default below, relative to the repository root)
+ * names it, and is skipped, saying so, otherwise. CI sets the variable and never skips it.
  */
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const SCHEMA = new URL('../../shared/slack/manifest.schema.1.0.0.json', import.meta.url);
+const DEFAULT_SCHEMA = '../shared/slack/manifest.schema.1.0.0.json';
+const SCHEMA = resolve(REPO, process.env.FIREBREAK_SLACK_SCHEMA || DEFAULT_SCHEMA);
+const HAVE_SCHEMA = existsSync(SCHEMA);
+const IN_CI = process.env.CI === 'true';
+if (!HAVE_SCHEMA && !IN_CI) {
+  console.warn(
+    `[manifest.test] SKIPPED the check against Slack's manifest schema: no file at ${SCHEMA} ` +
+      "(set FIREBREAK_SLACK_SCHEMA to Slack's manifest.schema.1.0.0.json). The other manifest checks ran.",
+  );
+}
 
 /** Every Slack Web API method the bot calls (now or by the contract), and the bot scope it needs. */
 const METHOD_SCOPES: Record<string, string | null> = {
@@ -42,6 +55,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'files.uploadV2': 'files:write',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
+  'files.info': 'files:read',
   'auth.test': null,
 };
 
@@ -105,11 +119,12 @@ const SLACK_FAMILIES = new Set([
   'files', 'pins', 'reactions', 'reminders', 'search', 'stars', 'team', 'usergroups', 'users', 'views', 'workflows',
 ]);
 
-describe('manifest.yml', () => {
+describe.runIf(HAVE_SCHEMA || IN_CI)("manifest.yml against Slack's schema", () => {
   let validate: ValidateFunction;
   let manifest: Manifest;
 
   beforeAll(() => {
+    if (!HAVE_SCHEMA) throw new Error(`CI=true: Slack's manifest schema must be checked, but there is no file at ${SCHEMA} (FIREBREAK_SLACK_SCHEMA)`);
     const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     // Draft-07 is Ajv's default dialect. The schema uses a non-standard `regex` keyword, so not
@@ -155,6 +170,10 @@ describe('manifest.yml', () => {
     socketModeAsText.settings.socket_mode_enabled = 'false';
     expect(validate(socketModeAsText)).toBe(false);
   });
+});
+
+describe('manifest.yml', () => {
+  const manifest = loadManifest();
 
   it('names the app Firebreak, with a bot user', () => {
     expect(manifest.display_information.name).toBe('Firebreak');

@@ -43,6 +43,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private inboxDepthSource: () => number = () => 0;
+  readonly inboxDepth: Gauge = new Gauge({
+    name: 'firebreak_inbox_depth',
+    help: 'Recorded Slack requests waiting or running in this process',
+    registers: [this.registry],
+    collect: (): void => this.inboxDepth.set(this.inboxDepthSource()),
+  });
+  readonly effects = new Counter({
+    name: 'firebreak_outbox_effects_total',
+    help: 'Slack effects delivered from the outbox, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly throttledLanes = new Counter({
+    name: 'firebreak_outbox_throttled_total',
+    help: 'Times Slack asked an outbox lane (a channel) to wait (429 Retry-After)',
+    registers: [this.registry],
+  });
+
+  /** Where the inbox depth is read when Prometheus scrapes. */
+  watchInboxDepth(source: () => number): void {
+    this.inboxDepthSource = source;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_' });
   }

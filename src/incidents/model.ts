@@ -23,6 +23,8 @@ export interface Incident {
   channelName: string | null;
   cardTs: string | null;
   problems: string[];
+  /** Bumped by every recorded change: the card and topic effects are keyed by it. */
+  version: number;
 }
 
 export function severityLabel(severity: Severity): string {

@@ -19,6 +19,7 @@ interface IncidentRow {
   channel_name: string | null;
   card_ts: string | null;
   problems: string[];
+  version: number;
 }
 
 function toIncident(row: IncidentRow): Incident {
@@ -39,6 +40,7 @@ function toIncident(row: IncidentRow): Incident {
     channelName: row.channel_name,
     cardTs: row.card_ts,
     problems: row.problems,
+    version: row.version,
   };
 }
 
@@ -79,9 +81,15 @@ export class IncidentRepository {
     return { incident: toIncident(existing.rows[0]!), created: false };
   }
 
+  /** Remembers the name about to be created, so a re-run after a crash can find that channel. */
+  async intendChannelName(id: number, channelName: string): Promise<void> {
+    await this.db.query('UPDATE incidents SET channel_name = $2 WHERE id = $1', [id, channelName]);
+  }
+
   async attachChannel(id: number, channelId: string, channelName: string): Promise<Incident> {
     const { rows } = await this.db.query<IncidentRow>(
-      `UPDATE incidents SET channel_id = $2, channel_name = $3, state = 'open' WHERE id = $1 RETURNING *`,
+      `UPDATE incidents SET channel_id = $2, channel_name = $3, state = 'open', version = version + 1
+       WHERE id = $1 RETURNING *`,
       [id, channelId, channelName],
     );
     return toIncident(rows[0]!);
@@ -94,12 +102,27 @@ export class IncidentRepository {
     ]);
   }
 
-  async addProblems(id: number, problems: string[]): Promise<void> {
-    await this.db.query('UPDATE incidents SET problems = problems || $2::text[] WHERE id = $1', [id, problems]);
+  async addProblem(id: number, problem: string): Promise<void> {
+    await this.db.query('UPDATE incidents SET problems = problems || $2::text WHERE id = $1', [id, problem]);
   }
 
   async setCardTs(id: number, ts: string): Promise<void> {
     await this.db.query('UPDATE incidents SET card_ts = $2 WHERE id = $1', [id, ts]);
+  }
+
+  /**
+   * Incidents left opening by a request that will not run again (it failed for good, or its
+   * inbox entry is gone): nobody is coming back for them.
+   */
+  async abandonedOpenings(olderThanMs: number): Promise<Incident[]> {
+    const { rows } = await this.db.query<IncidentRow>(
+      `SELECT * FROM incidents i
+       WHERE i.state = 'opening' AND i.opened_at < now() - make_interval(secs => $1)
+         AND NOT EXISTS (SELECT 1 FROM inbox b WHERE b.state = 'pending'
+                         AND b.key IN ('command:' || i.open_request_id, i.open_request_id))`,
+      [olderThanMs / 1000],
+    );
+    return rows.map(toIncident);
   }
 
   async byId(id: number): Promise<Incident | null> {
@@ -143,7 +166,9 @@ export class IncidentRepository {
           return [`state = 'closed', status = 'resolved', close_summary = $2, closed_at = $3`, [change.summary, change.at]];
       }
     })();
-    const { rows } = await this.db.query<IncidentRow>(`UPDATE incidents SET ${sql} WHERE id = $1 RETURNING *`, [
+    const { rows } = await this.db.query<IncidentRow>(
+      `UPDATE incidents SET ${sql}, version = version + 1 WHERE id = $1 RETURNING *`,
+      [
       id,
       ...params,
     ]);

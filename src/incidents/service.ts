@@ -2,15 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import type { Logger } from '../log.js';
-import { SlackApiError, type SlackGateway } from '../ports/slack.js';
+import type { NewEffect } from '../outbox/model.js';
+import { inviteEffect, postEffect } from '../outbox/slack-effects.js';
+import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
+import type { Queryable } from '../store/queryable.js';
 import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import { formatDuration } from '../time/format.js';
 import { TimelineRepository } from '../timeline/repository.js';
 import type { NewTimelineEvent } from '../timeline/model.js';
 import type { UserDirectory } from '../users/directory.js';
-import { incidentCard, incidentTopic } from './card.js';
 import { baseChannelName, channelNameCandidates } from './channel-name.js';
+import { cardEffect, topicEffect } from './effects.js';
 import { severityLabel, type Incident, type Severity, type Status } from './model.js';
 import { IncidentRepository, type IncidentChange } from './repository.js';
 
@@ -19,39 +22,39 @@ export interface IncidentSettings {
   channelPrefix: string;
 }
 
+/** Where recorded changes leave the Slack effects they owe (the durable outbox). */
+export interface EffectSink {
+  add(db: Queryable, ...effects: NewEffect[]): Promise<void>;
+  wake(lanes: Iterable<string>): Promise<void>;
+}
+
+/** What else happens when an incident opens or closes (escalation starts and stops, the postmortem). */
+export interface IncidentHooks {
+  opened?(db: Queryable, incident: Incident): Promise<void>;
+  closed?(db: Queryable, incident: Incident): Promise<void>;
+}
+
 export interface IncidentDeps {
   pool: pg.Pool;
   slack: SlackGateway;
   users: UserDirectory;
+  effects: EffectSink;
   settings: IncidentSettings;
   log: Logger;
+  hooks?: IncidentHooks;
 }
 
 // Bounded so a workspace full of look-alike channels cannot keep one request busy for long.
 const MAX_NAME_ATTEMPTS = 12;
 
-function slackCode(error: unknown): string {
-  return error instanceof SlackApiError ? error.code : error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Runs a Slack step that comes after the record is written: its failure is told to the person
- * (as a line in `problems`) but never undoes what was recorded.
- */
-async function attempt(problems: string[], what: string, work: () => Promise<unknown>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    problems.push(`could not ${what} (${slackCode(error)})`);
-  }
-}
-
 /** Opening, changing and closing incidents: the rules, with Slack and PostgreSQL behind interfaces. */
 export class IncidentService {
   private readonly incidents: IncidentRepository;
+  private readonly events: TimelineRepository;
 
   constructor(private readonly deps: IncidentDeps) {
     this.incidents = new IncidentRepository(deps.pool);
+    this.events = new TimelineRepository(deps.pool);
   }
 
   findByChannel(channelId: string): Promise<Incident | null> {
@@ -75,8 +78,12 @@ export class IncidentService {
     return incident;
   }
 
+  /**
+   * Opens an incident. Safe to run again for the same request after a crash at any line: the
+   * row is keyed by the request, the channel by the name recorded before creating it.
+   */
   async open(ctx: CommandContext, input: { title: string; severity: Severity }): Promise<Reply> {
-    const { incident, created } = await this.incidents.create({
+    const { incident } = await this.incidents.create({
       teamId: ctx.teamId,
       title: input.title,
       severity: input.severity,
@@ -85,63 +92,69 @@ export class IncidentService {
       originChannelId: ctx.channelId || null,
       requestId: ctx.requestId,
     });
-    if (!created) return this.describeRedelivery(incident);
+    if (incident.state !== 'opening') return this.describeRedelivery(incident);
 
     let channel: { id: string; name: string };
     try {
       channel = await this.createChannel(incident);
     } catch (error) {
-      const code = slackCode(error);
+      // Slack may answer later: leave the incident opening, and the request is tried again.
+      if (error instanceof SlackApiError && error.transient) throw error;
+      const code = slackErrorCode(error);
       await this.incidents.markFailed(incident.id, `channel not created: ${code}`);
       throw new UserError(`Slack refused to create the incident channel (${code}), so no incident was opened. Try again.`);
     }
 
-    let opened: Incident;
-    try {
-      opened = await withTransaction(this.deps.pool, async (client) => {
-        const attached = await new IncidentRepository(client).attachChannel(incident.id, channel.id, channel.name);
-        await new TimelineRepository(client).add({
-          incidentId: incident.id,
-          occurredAt: ctx.receivedAt,
-          kind: 'open',
-          authorId: ctx.userId,
-          text: `Incident opened (${severityLabel(input.severity)}): ${input.title}`,
-          data: { severity: input.severity, channelId: channel.id },
-        });
-        return attached;
+    const opened = await withTransaction(this.deps.pool, async (client) => {
+      const attached = await new IncidentRepository(client).attachChannel(incident.id, channel.id, channel.name);
+      await new TimelineRepository(client).add({
+        incidentId: incident.id,
+        occurredAt: ctx.receivedAt,
+        kind: 'open',
+        authorId: ctx.userId,
+        text: `Incident opened (${severityLabel(input.severity)}): ${input.title}`,
+        data: { severity: input.severity, channelId: channel.id },
+        requestId: ctx.requestId,
       });
-    } catch (error) {
-      // Without a record the channel would dangle: take it back before reporting the failure.
-      await this.deps.slack.archiveChannel(channel.id).catch(() => undefined);
-      throw error;
-    }
-
-    const problems: string[] = [];
-    await attempt(problems, 'invite you', () => this.deps.slack.invite(channel.id, [ctx.userId]));
-    await attempt(problems, 'set the topic', () => this.deps.slack.setTopic(channel.id, incidentTopic(opened)));
-    await attempt(problems, 'post the incident card', async () => {
-      const { ts } = await this.deps.slack.postMessage(channel.id, incidentCard(opened, this.deps.settings.timezone));
-      await this.incidents.setCardTs(opened.id, ts);
+      await this.deps.effects.add(
+        client,
+        inviteEffect(`invite:${ctx.requestId}`, channel.id, [ctx.userId], incident.id),
+        topicEffect(attached),
+        cardEffect(attached),
+      );
+      await this.deps.hooks?.opened?.(client, attached);
+      return attached;
     });
-    if (problems.length > 0) {
-      await this.incidents.addProblems(opened.id, problems);
-      this.deps.log.warn({ incident: opened.id, problems }, 'incident opened with problems');
-    }
+    await this.deps.effects.wake([channel.id]);
+    return { text: `:rotating_light: Opened incident #${opened.id} (${severityLabel(opened.severity)}) in <#${channel.id}>.` };
+  }
 
-    const lines = [`:rotating_light: Opened incident #${opened.id} (${severityLabel(opened.severity)}) in <#${channel.id}>.`];
-    if (problems.length > 0) lines.push(`:warning: The incident is recorded, but Firebreak ${problems.join('; ')}.`);
-    return { text: lines.join('\n') };
+  /**
+   * Finishes what crashes left: an incident stuck opening whose request will not run again gets
+   * its channel (found by the name recorded before creating it) archived, and is marked failed.
+   */
+  async reconcileOpenings(olderThanMs: number): Promise<number> {
+    const stuck = await this.incidents.abandonedOpenings(olderThanMs);
+    for (const incident of stuck) {
+      const channel = incident.channelName ? await this.deps.slack.findChannelByName(incident.channelName) : null;
+      if (channel && !channel.isArchived) await this.deps.slack.archiveChannel(channel.id);
+      await this.incidents.markFailed(incident.id, 'opening was interrupted and not finished');
+      this.deps.log.warn({ incident: incident.id, channel: channel?.id }, 'abandoned incident opening cleaned up');
+    }
+    return stuck.length;
   }
 
   private describeRedelivery(incident: Incident): Reply {
     if (incident.channelId) return { text: `Incident #${incident.id} is open in <#${incident.channelId}>.` };
-    if (incident.state === 'failed') {
-      return { text: `:warning: Incident #${incident.id} could not be opened (${incident.problems.join('; ')}). Try again.` };
-    }
-    return { text: `Incident #${incident.id} is still being opened.` };
+    return { text: `:warning: Incident #${incident.id} could not be opened (${incident.problems.join('; ')}). Try again.` };
   }
 
   private async createChannel(incident: Incident): Promise<{ id: string; name: string }> {
+    // A run that crashed after Slack created the channel left its name here: take that channel.
+    if (incident.channelName) {
+      const existing = await this.deps.slack.findChannelByName(incident.channelName);
+      if (existing && !existing.isArchived) return existing;
+    }
     const base = baseChannelName(
       this.deps.settings.channelPrefix,
       incident.title,
@@ -151,15 +164,17 @@ export class IncidentService {
     const candidates = channelNameCandidates(base, incident.id, () => randomBytes(3).toString('hex'));
     for (let attempt = 1; ; attempt += 1) {
       const name = candidates.next().value as string;
+      await this.incidents.intendChannelName(incident.id, name);
       try {
         return await this.deps.slack.createChannel(name);
       } catch (error) {
-        if (slackCode(error) !== 'name_taken' || attempt >= MAX_NAME_ATTEMPTS) throw error;
+        if (slackErrorCode(error) !== 'name_taken' || attempt >= MAX_NAME_ATTEMPTS) throw error;
       }
     }
   }
 
   async setStatus(ctx: CommandContext, status: Status, text: string): Promise<Reply> {
+    if (await this.events.hasRequest(ctx.requestId)) return recorded();
     const incident = await this.forChannel(ctx.channelId);
     if (incident.status === status && incident.state === 'open') {
       throw new UserError(`The status is already ${status}.`);
@@ -172,6 +187,7 @@ export class IncidentService {
   }
 
   async setSeverity(ctx: CommandContext, severity: Severity): Promise<Reply> {
+    if (await this.events.hasRequest(ctx.requestId)) return recorded();
     const incident = await this.forChannel(ctx.channelId);
     if (incident.severity === severity && incident.state === 'open') {
       throw new UserError(`The severity is already ${severityLabel(severity)}.`);
@@ -187,6 +203,7 @@ export class IncidentService {
   }
 
   async setLead(ctx: CommandContext, userId: string): Promise<Reply> {
+    if (await this.events.hasRequest(ctx.requestId)) return recorded();
     const incident = await this.forChannel(ctx.channelId);
     const user = await this.deps.users.get(userId);
     if (!user) throw new UserError(`${mention(userId)} is not a user of this workspace.`);
@@ -195,15 +212,15 @@ export class IncidentService {
     if (incident.leadUserId === userId && incident.state === 'open') {
       throw new UserError(`${mention(userId)} already leads this incident.`);
     }
-    const reply = await this.change(ctx, incident, { kind: 'lead', userId }, (before) => ({
+    return this.change(ctx, incident, { kind: 'lead', userId }, (before) => ({
       event: { kind: 'lead', text: `Lead set to <@${userId}>`, data: { from: before.leadUserId, to: userId } },
       announce: `${mention(userId)} now leads this incident (set by ${mention(ctx.userId)})`,
+      invite: userId,
     }));
-    await this.deps.slack.invite(incident.channelId!, [userId]).catch(() => undefined);
-    return reply;
   }
 
   async close(ctx: CommandContext, summary: string): Promise<Reply> {
+    if (await this.events.hasRequest(ctx.requestId)) return recorded();
     const incident = await this.forChannel(ctx.channelId);
     const at = ctx.receivedAt;
     const took = formatDuration(at.getTime() - incident.openedAt.getTime());
@@ -231,8 +248,8 @@ export class IncidentService {
   }
 
   /**
-   * Records a change and its timeline event together, then shows it in Slack. A Slack failure after
-   * the record is reported to the person but never undoes what was recorded.
+   * Records a change, its timeline event and the Slack effects it owes in one transaction; the
+   * outbox shows it in Slack afterwards, however long Slack takes.
    */
   private async change(
     ctx: CommandContext,
@@ -241,39 +258,36 @@ export class IncidentService {
     describe: (before: Incident) => {
       event: Pick<NewTimelineEvent, 'kind' | 'text' | 'data'>;
       announce: string;
+      invite?: string;
     },
   ): Promise<Reply> {
-    const result = await withTransaction(this.deps.pool, async (client) => {
-      const changed = await new IncidentRepository(client).change(incident.id, change);
-      if (!changed) return null;
-      const description = describe(changed.before);
+    const changed = await withTransaction(this.deps.pool, async (client) => {
+      const result = await new IncidentRepository(client).change(incident.id, change);
+      if (!result) return null;
+      const { before, after } = result;
+      const description = describe(before);
       await new TimelineRepository(client).add({
         incidentId: incident.id,
         occurredAt: ctx.receivedAt,
         authorId: ctx.userId,
+        requestId: ctx.requestId,
         ...description.event,
       });
-      return { ...changed, announce: description.announce };
+      const channel = after.channelId!;
+      const effects: NewEffect[] = [cardEffect(after)];
+      if (change.kind !== 'lead') effects.push(topicEffect(after));
+      effects.push(postEffect(`announce:${ctx.requestId}`, channel, { text: description.announce }, incident.id));
+      if (description.invite) effects.push(inviteEffect(`invite:${ctx.requestId}`, channel, [description.invite], incident.id));
+      await this.deps.effects.add(client, ...effects);
+      if (change.kind === 'close') await this.deps.hooks?.closed?.(client, after);
+      return after;
     });
-    if (!result) throw new UserError(`Incident #${incident.id} is closed; it cannot be changed any more.`);
-
-    const problems: string[] = [];
-    const channelId = result.after.channelId!;
-    await attempt(problems, 'update the card', () => this.refreshCard(result.after));
-    if (change.kind === 'status' || change.kind === 'severity' || change.kind === 'close') {
-      await attempt(problems, 'set the topic', () => this.deps.slack.setTopic(channelId, incidentTopic(result.after)));
-    }
-    await attempt(problems, 'post in the channel', () => this.deps.slack.postMessage(channelId, { text: result.announce }));
-    return { text: problems.length ? `Recorded. :warning: Firebreak ${problems.join('; ')}.` : 'Recorded.' };
+    if (!changed) throw new UserError(`Incident #${incident.id} is closed; it cannot be changed any more.`);
+    await this.deps.effects.wake([changed.channelId!]);
+    return recorded();
   }
+}
 
-  private async refreshCard(incident: Incident): Promise<void> {
-    const card = incidentCard(incident, this.deps.settings.timezone);
-    if (incident.cardTs) {
-      await this.deps.slack.updateMessage(incident.channelId!, incident.cardTs, card);
-      return;
-    }
-    const { ts } = await this.deps.slack.postMessage(incident.channelId!, card);
-    await this.incidents.setCardTs(incident.id, ts);
-  }
+function recorded(): Reply {
+  return { text: 'Recorded.' };
 }

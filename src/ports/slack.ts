@@ -9,6 +9,12 @@ export interface SlackMessage {
   blocks?: Block[];
 }
 
+/** Slack message metadata: Firebreak marks each post with its outbox key, so a retry can find it. */
+export interface MessageMetadata {
+  eventType: string;
+  payload: Record<string, string | number | boolean>;
+}
+
 export interface SlackUser {
   id: string;
   tz: string | null;
@@ -23,15 +29,59 @@ export interface ChannelMessage {
   threadTs: string | null;
 }
 
+// Slack's own words for "try again later", and our transport's (no answer, 5xx).
+const TRANSIENT_CODES = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'http_error',
+  'request_error',
+]);
+
+/** A message as conversations.history / replies return it, with what says who posted it. */
+export interface HistoryMessage extends ChannelMessage {
+  subtype: string | null;
+  botId: string | null;
+  replyCount: number;
+}
+
+export interface HistoryPage {
+  messages: HistoryMessage[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Who the bot is in this workspace (auth.test). */
+export interface BotIdentity {
+  userId: string;
+  botId: string | null;
+  /** e.g. https://acme.slack.com/ */
+  url: string;
+}
+
 /** A Slack Web API error, carrying Slack's error code (`name_taken`, `not_in_channel`, …). */
 export class SlackApiError extends Error {
   override readonly name = 'SlackApiError';
   constructor(
     readonly method: string,
     readonly code: string,
+    /** Seconds Slack asked us to wait (429 Retry-After), when it did. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(`Slack ${method} failed: ${code}`);
   }
+
+  /** True when the same call may succeed later; false when Slack refused it for good. */
+  get transient(): boolean {
+    return TRANSIENT_CODES.has(this.code);
+  }
+}
+
+/** Slack's error code of a failure, or its message when it is not a Slack error. */
+export function slackErrorCode(error: unknown): string {
+  return error instanceof SlackApiError ? error.code : error instanceof Error ? error.message : String(error);
 }
 
 export interface SlackGateway {
@@ -39,7 +89,13 @@ export interface SlackGateway {
   archiveChannel(channelId: string): Promise<void>;
   invite(channelId: string, userIds: string[]): Promise<void>;
   setTopic(channelId: string, topic: string): Promise<void>;
-  postMessage(channelId: string, message: SlackMessage): Promise<{ ts: string }>;
+  postMessage(channelId: string, message: SlackMessage, metadata?: MessageMetadata): Promise<{ ts: string; channel: string }>;
+  /** The newest message in the channel's recent history carrying this metadata key, if any. */
+  findPostedByKey(channelId: string, eventType: string, key: string): Promise<{ ts: string } | null>;
+  /** A public channel by its exact name, or null. */
+  findChannelByName(name: string): Promise<{ id: string; name: string; isArchived: boolean } | null>;
+  /** The DM channel with a user (conversations.open). */
+  openDm(userId: string): Promise<string>;
   updateMessage(channelId: string, ts: string, message: SlackMessage): Promise<void>;
   postEphemeral(channelId: string, userId: string, message: SlackMessage): Promise<void>;
   /** null when Slack says the user does not exist. */
@@ -47,4 +103,17 @@ export interface SlackGateway {
   /** One message by its ts, top-level or in a thread; null when it is gone. */
   fetchMessage(channelId: string, ts: string): Promise<ChannelMessage | null>;
   openModal(triggerId: string, view: Record<string, unknown>): Promise<void>;
+  identity(): Promise<BotIdentity>;
+  /** Top-level messages newest first, from `oldest` (a ts, exclusive) on. */
+  history(channelId: string, opts: { oldest?: string; cursor?: string; limit?: number }): Promise<HistoryPage>;
+  /** A thread's parent and replies, oldest first. */
+  replies(channelId: string, threadTs: string, opts: { cursor?: string; limit?: number }): Promise<HistoryPage>;
+  /** files.uploadV2's first half: the bytes are uploaded, not yet shared; returns the file id. */
+  uploadFile(filename: string, content: string): Promise<string>;
+  /** files.uploadV2's second half: shares an uploaded file in a channel with a comment. */
+  shareFile(fileId: string, channelId: string, title: string, comment: string): Promise<void>;
+  /** True when an uploaded file was shared (completed): a retry must not share it twice. */
+  fileShared(fileId: string): Promise<boolean>;
+  /** The members of a usergroup (S…) now (usergroups.users.list). */
+  usergroupMembers(usergroupId: string): Promise<string[]>;
 }

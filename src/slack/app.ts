@@ -1,22 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Services } from '../commands/dispatch.js';
 import type { Metrics } from '../http/metrics.js';
+import type { Inbox } from '../inbox/inbox.js';
 import type { InFlight } from '../inflight.js';
 import type { Logger } from '../log.js';
 import type { SlackGateway } from '../ports/slack.js';
-import type { SeenEvents } from '../store/seen-events.js';
 import { boltLogger } from './bolt-logger.js';
 import { webClientGateway } from './gateway.js';
-import { registerChannelEvents } from './listeners/channel-events.js';
-import { registerIncidentCommand } from './listeners/incident-command.js';
-import { registerOpenModal } from './listeners/open-modal.js';
-import { registerTimelinePages } from './listeners/timeline-pages.js';
+import { actionHandler, timelinePageRoute } from './handlers/actions.js';
+import { commandHandler } from './handlers/commands.js';
+import { eventHandler } from './handlers/events.js';
+import { openViewHandler } from './handlers/open-view.js';
+import { ACTION_KIND, registerActions } from './listeners/actions.js';
+import { COMMAND_KIND, registerCommands } from './listeners/commands.js';
+import { EVENT_KIND, registerEvents } from './listeners/events.js';
+import { OPEN_VIEW_KIND, registerOpenModal } from './listeners/open-modal.js';
+import type { Routes } from './routes.js';
 
 export interface SlackEdge {
   app: App;
+  /** For calls a person is waiting on: a 429 fails at once instead of pausing every caller. */
   gateway: SlackGateway;
+  /** For the outbox worker: no retries of its own, 429s surface so only that lane waits. */
+  workerGateway: SlackGateway;
   /** The listener for POST /slack/events in HTTP mode; null in Socket Mode. */
   requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | null;
   start(): Promise<void>;
@@ -31,16 +39,26 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
   const logger = boltLogger(log);
   const clientOptions = {
     slackApiUrl: settings.apiUrl,
-    // A person is waiting on every call: a few quick retries, not the default half hour of them.
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    // A person is waiting on every call: one quick retry, never a pause for a rate limit.
+    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    rejectRateLimitedCalls: true,
+    timeout: 2_500,
   };
+  const workerClient = new webApi.WebClient(settings.botToken, {
+    slackApiUrl: settings.apiUrl,
+    logger,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 5_000,
+  });
   const receiver = settings.appToken
     ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
     : new HTTPReceiver({
         signingSecret: settings.signingSecret ?? '',
         logger,
-        // Answer Slack as soon as a listener acks; the work goes on after the answer.
-        processBeforeResponse: false,
+        // The 200 goes out once the listener is done, and listeners only record and ack: so an
+        // event (which Bolt acks before any listener runs) is answered only once it is durable.
+        processBeforeResponse: true,
       });
   const app = new App({
     token: settings.botToken,
@@ -53,10 +71,12 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
   });
   await app.init();
   const gateway = webClientGateway(app.client);
+  const workerGateway = webClientGateway(workerClient);
   if (receiver instanceof SocketModeReceiver) {
     return {
       app,
       gateway,
+      workerGateway,
       requestListener: null,
       start: async () => {
         await app.start();
@@ -69,6 +89,7 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
   return {
     app,
     gateway,
+    workerGateway,
     requestListener: (req, res) => receiver.requestListener(req, res),
     start: async () => undefined,
     stop: async () => undefined,
@@ -78,33 +99,32 @@ export async function createSlackEdge(settings: Config['slack'], log: Logger): P
 export interface ListenerDeps {
   services: Services;
   gateway: SlackGateway;
-  seenEvents: SeenEvents;
+  inbox: Inbox;
   inflight: InFlight;
   metrics: Metrics;
   log: Logger;
+  /** Slash commands besides /incident, and buttons, from the other capabilities. */
+  routes?: Partial<Routes>;
 }
 
+/** Listeners record and ack; the inbox hands what they recorded to the handlers. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  const { services, gateway, seenEvents, inflight, metrics, log } = deps;
-  // Everything a listener does counts as in flight, so SIGTERM lets it finish; a redelivered
-  // event (same event_id) goes no further than this.
-  app.use(async ({ body, next }) => {
-    const eventId = (body as { event_id?: unknown }).event_id;
-    await inflight.track(
-      (async () => {
-        if (typeof eventId === 'string' && !(await seenEvents.firstTime(eventId))) {
-          log.debug({ eventId }, 'duplicate event delivery ignored');
-          return;
-        }
-        await next();
-      })(),
-    );
+  const { services, gateway, inbox, inflight, metrics, log } = deps;
+  const commandRoutes = deps.routes?.commands ?? {};
+  const actionRoutes = Object.fromEntries([timelinePageRoute({ timeline: services.timeline, log }), ...Object.entries(deps.routes?.actions ?? {})]);
+  // Everything a listener does counts as in flight, so SIGTERM lets it finish.
+  app.use(async ({ next }) => {
+    await inflight.track(next());
   });
   app.error(async (error) => {
     log.error({ err: error.message }, 'listener failed');
   });
-  registerIncidentCommand(app, { services, slack: gateway, metrics, log });
-  registerOpenModal(app, { incidents: services.incidents, slack: gateway, log });
-  registerTimelinePages(app, { timeline: services.timeline, log });
-  registerChannelEvents(app, { timeline: services.timeline, log });
+  registerCommands(app, { inbox, slack: gateway, inflight, metrics, log, routes: commandRoutes });
+  registerOpenModal(app, { inbox, log });
+  registerActions(app, { inbox, log });
+  registerEvents(app, { inbox, log });
+  inbox.register(COMMAND_KIND, commandHandler({ services, routes: commandRoutes, metrics, log }));
+  inbox.register(OPEN_VIEW_KIND, openViewHandler({ incidents: services.incidents, slack: gateway, log }));
+  inbox.register(ACTION_KIND, actionHandler({ routes: actionRoutes, log }));
+  inbox.register(EVENT_KIND, eventHandler({ timeline: services.timeline }));
 }

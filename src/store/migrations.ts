@@ -84,6 +84,63 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'inbox and outbox',
+    sql: `
+      -- Every replica says it is alive; work leased by a replica that stopped saying so is taken over.
+      CREATE TABLE replicas (
+        id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        heartbeat_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- What Slack got a 200 for, written before the ack: a crash after it loses nothing.
+      CREATE TABLE inbox (
+        key text PRIMARY KEY,
+        kind text NOT NULL,
+        payload jsonb NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        leased_by text,
+        not_before timestamptz NOT NULL DEFAULT now(),
+        done_at timestamptz,
+        last_error text
+      );
+      CREATE INDEX inbox_pending ON inbox (not_before) WHERE state = 'pending';
+
+      -- Slack effects owed by recorded changes, written in the change's transaction.
+      CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        lane text NOT NULL,
+        kind text NOT NULL,
+        key text NOT NULL UNIQUE,
+        incident_id bigint REFERENCES incidents (id) ON DELETE CASCADE,
+        payload jsonb NOT NULL DEFAULT '{}',
+        progress jsonb NOT NULL DEFAULT '{}',
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        done_at timestamptz,
+        last_error text
+      );
+      CREATE INDEX outbox_pending ON outbox (lane, id) WHERE state = 'pending';
+
+      -- One deliverer per lane at a time (order), and a lane throttled by Slack waits alone.
+      CREATE TABLE outbox_lanes (
+        lane text PRIMARY KEY,
+        leased_by text,
+        not_before timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- Redelivered or re-run commands change nothing twice: each recorded change has one event per request.
+      ALTER TABLE timeline_events ADD COLUMN request_id text;
+      CREATE UNIQUE INDEX timeline_once_per_request ON timeline_events (request_id) WHERE request_id IS NOT NULL;
+      ALTER TABLE incidents ADD COLUMN version integer NOT NULL DEFAULT 1;
+      DROP TABLE slack_events_seen;
+    `,
+  },
+  {
     version: 4,
     name: 'escalations',
     sql: `
@@ -123,6 +180,28 @@ export const MIGRATIONS: readonly Migration[] = [
         lateness_ms bigint NOT NULL DEFAULT 0,
         UNIQUE (incident_id, generation, loop, tier, user_id)
       );
+    `,
+  },
+  {
+    version: 5,
+    name: 'postmortems',
+    sql: `
+      -- Each compiled draft, once per request that asked for it (the close, /incident postmortem).
+      CREATE TABLE postmortems (
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        version integer NOT NULL,
+        request_key text NOT NULL UNIQUE,
+        markdown text NOT NULL,
+        summary jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        created_by text,
+        file_id text,
+        message_ts text,
+        published_at timestamptz,
+        PRIMARY KEY (incident_id, version)
+      );
+      -- Where the backfill of a channel's history got to, so a retry continues instead of starting over.
+      ALTER TABLE incidents ADD COLUMN history_backfilled_at timestamptz;
     `,
   },
 ];

@@ -33,4 +33,19 @@ export interface TimelineEvent {
 }
 
 export type NewTimelineEvent = Pick<TimelineEvent, 'incidentId' | 'occurredAt' | 'kind' | 'authorId' | 'text'> &
-  Partial<Pick<TimelineEvent, 'typedTime' | 'typedZone' | 'zoneUsed' | 'warnings' | 'sourceTs' | 'data'>>;
+  Partial<Pick<TimelineEvent, 'typedTime' | 'typedZone' | 'zoneUsed' | 'warnings' | 'sourceTs' | 'data'>> & {
+    /** The Slack request that recorded it: a re-run of that request records nothing twice. */
+    requestId?: string;
+  };
+
+/** What the timeline needs to know of an incident (the incidents module provides it). */
+export interface TimelineIncident {
+  id: number;
+  title: string;
+  channelId: string | null;
+}
+
+export interface IncidentLookup {
+  byChannel(channelId: string): Promise<TimelineIncident | null>;
+  byId(id: number): Promise<TimelineIncident | null>;
+}

@@ -2,6 +2,7 @@ import type { Queryable } from '../store/queryable.js';
 import type { EventKind, NewTimelineEvent, TimelineEvent } from './model.js';
 
 interface EventRow {
+  request_id: string | null;
   id: string;
   incident_id: string;
   occurred_at: Date;
@@ -42,9 +43,10 @@ export class TimelineRepository {
   async add(event: NewTimelineEvent): Promise<TimelineEvent | null> {
     const { rows } = await this.db.query<EventRow>(
       `INSERT INTO timeline_events
-         (incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (incident_id, kind, source_ts) WHERE source_ts IS NOT NULL DO NOTHING
+         (incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts, data,
+          request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT DO NOTHING
        RETURNING *`,
       [
         event.incidentId,
@@ -58,9 +60,16 @@ export class TimelineRepository {
         event.warnings ?? [],
         event.sourceTs ?? null,
         event.data ?? {},
+        event.requestId ?? null,
       ],
     );
     return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  /** True when this Slack request already recorded its event (the request is being re-run). */
+  async hasRequest(requestId: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM timeline_events WHERE request_id = $1', [requestId]);
+    return rows.length > 0;
   }
 
   /** The incident's events in the order they happened, ties in the order they were recorded. */
@@ -68,6 +77,22 @@ export class TimelineRepository {
     const { rows } = await this.db.query<EventRow>(
       'SELECT * FROM timeline_events WHERE incident_id = $1 ORDER BY occurred_at, id',
       [incidentId],
+    );
+    return rows.map(toEvent);
+  }
+
+  async count(incidentId: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM timeline_events WHERE incident_id = $1', [
+      incidentId,
+    ]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** One page of `list`, read in SQL: a long incident is not parsed whole to show 20 rows. */
+  async page(incidentId: number, offset: number, limit: number): Promise<TimelineEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      'SELECT * FROM timeline_events WHERE incident_id = $1 ORDER BY occurred_at, id OFFSET $2 LIMIT $3',
+      [incidentId, offset, limit],
     );
     return rows.map(toEvent);
   }

@@ -1,16 +1,19 @@
 import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
-import type { Incident } from '../incidents/model.js';
-import type { IncidentService } from '../incidents/service.js';
 import type { Logger } from '../log.js';
+import type { NewEffect } from '../outbox/model.js';
+import { postEffect } from '../outbox/slack-effects.js';
 import type { ChannelMessage, SlackGateway } from '../ports/slack.js';
+import type { Queryable } from '../store/queryable.js';
+import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import { formatInstant, slackDateToken } from '../time/format.js';
 import { parseLeadingTime, type ParsedTime } from '../time/parse.js';
 import type { UserDirectory } from '../users/directory.js';
 import { MessageLog, tsToDate } from './messages.js';
+import type { IncidentLookup, TimelineIncident } from './model.js';
 import { TimelineRepository } from './repository.js';
-import { TIMELINE_PAGE_SIZE, timelinePage } from './view.js';
+import { TIMELINE_PAGE_SIZE, pageOf, timelinePage } from './view.js';
 
 export interface TimelineSettings {
   timezone: string;
@@ -21,7 +24,8 @@ export interface TimelineDeps {
   pool: pg.Pool;
   slack: SlackGateway;
   users: UserDirectory;
-  incidents: IncidentService;
+  incidents: IncidentLookup;
+  effects: { add(db: Queryable, ...effects: NewEffect[]): Promise<void>; wake(lanes: Iterable<string>): Promise<void> };
   settings: TimelineSettings;
   log: Logger;
 }
@@ -43,8 +47,7 @@ export class TimelineService {
     this.messages = new MessageLog(deps.pool);
   }
 
-  async addNote(ctx: CommandContext, input: string): Promise<Reply> {
-    const incident = await this.deps.incidents.forChannel(ctx.channelId);
+  async addNote(ctx: CommandContext, incident: TimelineIncident, input: string): Promise<Reply> {
     const userZone = await this.deps.users.zoneOf(ctx.userId);
     const parsed = parseLeadingTime(input, {
       now: ctx.receivedAt,
@@ -56,24 +59,27 @@ export class TimelineService {
     const { time, rest } = parsed;
     const occurredAt = time?.instant ?? ctx.receivedAt;
     const zone = time?.zone ?? userZone ?? this.deps.settings.timezone;
-    await this.events.add({
-      incidentId: incident.id,
-      occurredAt,
-      kind: 'note',
-      authorId: ctx.userId,
-      text: rest,
-      typedTime: time?.typed ?? null,
-      typedZone: time?.zoneToken ?? null,
-      zoneUsed: time?.zone ?? null,
-      warnings: time?.warnings ?? [],
-    });
-
     const when = slackDateToken(occurredAt, zone);
-    await this.deps.slack
-      .postMessage(incident.channelId!, {
-        text: `:memo: ${mention(ctx.userId)} noted (${when}): ${escapeMrkdwn(rest)}`,
-      })
-      .catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'could not echo a note in the channel'));
+    const channel = incident.channelId!;
+    await withTransaction(this.deps.pool, async (client) => {
+      await new TimelineRepository(client).add({
+        incidentId: incident.id,
+        occurredAt,
+        kind: 'note',
+        authorId: ctx.userId,
+        text: rest,
+        typedTime: time?.typed ?? null,
+        typedZone: time?.zoneToken ?? null,
+        zoneUsed: time?.zone ?? null,
+        warnings: time?.warnings ?? [],
+        requestId: ctx.requestId,
+      });
+      await this.deps.effects.add(
+        client,
+        postEffect(`note:${ctx.requestId}`, channel, { text: `:memo: ${mention(ctx.userId)} noted (${when}): ${escapeMrkdwn(rest)}` }, incident.id),
+      );
+    });
+    await this.deps.effects.wake([channel]);
     const lines = [
       time
         ? `Added to the timeline at ${when}: ${formatInstant(occurredAt, zone)}, read in ${zone} (${ZONE_SOURCE[time.zoneSource]}).`
@@ -84,34 +90,37 @@ export class TimelineService {
   }
 
   /** The timeline in the viewer's own Slack zone, opening on its latest page. */
-  async show(ctx: CommandContext): Promise<Reply> {
-    return this.render(await this.deps.incidents.forChannel(ctx.channelId), ctx.userId);
+  async show(ctx: CommandContext, incident: TimelineIncident): Promise<Reply> {
+    return this.render(incident, ctx.userId);
   }
 
   async showPage(incidentId: number, viewerId: string, page: number): Promise<Reply> {
-    return this.render(await this.deps.incidents.byId(incidentId), viewerId, page);
+    const incident = await this.deps.incidents.byId(incidentId);
+    if (!incident) throw new UserError(`There is no incident #${incidentId}.`);
+    return this.render(incident, viewerId, page);
   }
 
-  private async render(incident: Incident, viewerId: string, page?: number): Promise<Reply> {
-    const events = await this.events.list(incident.id);
+  private async render(incident: TimelineIncident, viewerId: string, page?: number): Promise<Reply> {
+    const total = await this.events.count(incident.id);
+    const { current } = pageOf(total, page);
+    const slice = await this.events.page(incident.id, current * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE);
     const zone = (await this.deps.users.zoneOf(viewerId)) ?? this.deps.settings.timezone;
-    const last = Math.max(0, Math.ceil(events.length / TIMELINE_PAGE_SIZE) - 1);
-    return timelinePage(incident, events, zone, page ?? last);
+    return timelinePage(incident, slice, total, zone, current);
   }
 
   /** A live message from an incident channel, kept for the timeline and the postmortem. */
   async captureMessage(channelId: string, message: ChannelMessage): Promise<void> {
-    if (!(await this.deps.incidents.findByChannel(channelId))) return;
+    if (!(await this.deps.incidents.byChannel(channelId))) return;
     await this.messages.record(channelId, message);
   }
 
   async captureEdit(channelId: string, message: ChannelMessage, editedAt: Date): Promise<void> {
-    if (!(await this.deps.incidents.findByChannel(channelId))) return;
+    if (!(await this.deps.incidents.byChannel(channelId))) return;
     await this.messages.edit(channelId, message, editedAt);
   }
 
   async captureDeletion(channelId: string, ts: string): Promise<void> {
-    if (!(await this.deps.incidents.findByChannel(channelId))) return;
+    if (!(await this.deps.incidents.byChannel(channelId))) return;
     await this.messages.remove(channelId, ts);
   }
 
@@ -120,7 +129,7 @@ export class TimelineService {
    * however many times Slack delivers the event or people react.
    */
   async recordPin(channelId: string, ts: string, pinnedBy: string, known?: ChannelMessage): Promise<boolean> {
-    const incident = await this.deps.incidents.findByChannel(channelId);
+    const incident = await this.deps.incidents.byChannel(channelId);
     if (!incident) return false;
     const message =
       known ?? (await this.messages.find(channelId, ts)) ?? (await this.deps.slack.fetchMessage(channelId, ts));

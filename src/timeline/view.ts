@@ -1,8 +1,7 @@
 import type { Block, SlackMessage } from '../ports/slack.js';
 import { escapeMrkdwn, mention, truncate } from '../text/mrkdwn.js';
 import { formatInstant } from '../time/format.js';
-import type { Incident } from '../incidents/model.js';
-import type { TimelineEvent } from './model.js';
+import type { TimelineEvent, TimelineIncident } from './model.js';
 
 /** Events per page: one section block each keeps a page far inside Slack's 50-block limit. */
 export const TIMELINE_PAGE_SIZE = 20;
@@ -35,22 +34,35 @@ export function timelineLine(event: TimelineEvent, zone: string): string {
   return `*${formatInstant(event.occurredAt, zone)}* ${KIND_LABEL[event.kind]}${by}\n${describeEvent(event)}${typed}`;
 }
 
-/** One page of the timeline, newest page last, with buttons to move between pages. */
-export function timelinePage(incident: Incident, events: TimelineEvent[], zone: string, page: number): SlackMessage {
-  const pages = Math.max(1, Math.ceil(events.length / TIMELINE_PAGE_SIZE));
-  const current = Math.min(Math.max(page, 0), pages - 1);
-  const slice = events.slice(current * TIMELINE_PAGE_SIZE, (current + 1) * TIMELINE_PAGE_SIZE);
+/** How many pages `total` events fill, and `page` brought into range (the last one when absent). */
+export function pageOf(total: number, page?: number): { pages: number; current: number } {
+  const pages = Math.max(1, Math.ceil(total / TIMELINE_PAGE_SIZE));
+  return { pages, current: Math.min(Math.max(page ?? pages - 1, 0), pages - 1) };
+}
+
+/**
+ * One page of the timeline (`slice`, the events of page `page` out of `total`), newest page last,
+ * with buttons to move between pages.
+ */
+export function timelinePage(
+  incident: TimelineIncident,
+  slice: TimelineEvent[],
+  total: number,
+  zone: string,
+  page: number,
+): SlackMessage {
+  const { pages, current } = pageOf(total, page);
   const heading = `*Timeline of incident #${incident.id}: ${escapeMrkdwn(incident.title)}*\nTimes in ${zone}${
     pages > 1 ? ` · page ${current + 1} of ${pages}` : ''
-  } · ${events.length} event${events.length === 1 ? '' : 's'}`;
+  } · ${total} event${total === 1 ? '' : 's'}`;
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];
   for (const event of slice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: timelineLine(event, zone) } });
-  if (events.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing recorded yet._' } });
+  if (total === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing recorded yet._' } });
   const buttons: Block[] = [];
   if (current > 0) buttons.push(pageButton('← Earlier', incident.id, current - 1));
   if (current < pages - 1) buttons.push(pageButton('Later →', incident.id, current + 1));
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
-  return { text: `Timeline of incident #${incident.id} (${events.length} events)`, blocks };
+  return { text: `Timeline of incident #${incident.id} (${total} events)`, blocks };
 }
 
 function pageButton(label: string, incidentId: number, page: number): Block {

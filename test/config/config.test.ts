@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,17 @@ function yamlFile(text: string): string {
   writeFileSync(path, text);
   return path;
 }
+// Config loading runs in an empty folder, never reading the developer's own ./firebreak.yml.
+const emptyCwd = join(dir, 'cwd');
+mkdirSync(emptyCwd);
+function load(env: Record<string, string>): ReturnType<typeof loadConfig> {
+  return loadConfig(env, { cwd: emptyCwd });
+}
 const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', FIREBREAK_CONFIG: '' };
 
 function errorOf(env: Record<string, string>): string {
   try {
-    loadConfig(env);
+    load(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -26,7 +32,7 @@ function errorOf(env: Record<string, string>): string {
 
 describe('loadConfig', () => {
   it('runs on defaults with only the Slack settings', () => {
-    const config = loadConfig({ ...base, FIREBREAK_CONFIG: '' });
+    const config = load({ ...base, FIREBREAK_CONFIG: '' });
     expect(config).toMatchObject({
       port: 3000,
       databaseUrl: null,
@@ -36,6 +42,13 @@ describe('loadConfig', () => {
       channelPrefix: 'inc',
       slack: { apiUrl: 'https://slack.com/api/', appToken: null },
     });
+  });
+
+  it('reads ./firebreak.yml of the folder it runs in when FIREBREAK_CONFIG is not set', () => {
+    const cwd = join(dir, 'with-file');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'firebreak.yml'), 'timezone: Asia/Tokyo\n');
+    expect(loadConfig({ ...base, FIREBREAK_CONFIG: '' }, { cwd }).timezone).toBe('Asia/Tokyo');
   });
 
   it('reads the contract’s example file', () => {
@@ -78,7 +91,7 @@ locks:
 zone_aliases:
   IST: Asia/Kolkata
 `);
-    const config = loadConfig({ ...base, FIREBREAK_CONFIG: path, PAGER_WEBHOOK_URL: 'https://pager.example/e', PAGER_WEBHOOK_SECRET: 's3cret' });
+    const config = load({ ...base, FIREBREAK_CONFIG: path, PAGER_WEBHOOK_URL: 'https://pager.example/e', PAGER_WEBHOOK_SECRET: 's3cret' });
     expect(config.timezone).toBe('Africa/Nairobi');
     expect(config.escalation.policies['primary']?.tiers.map((t) => t.afterMs)).toEqual([0, 300_000, 5_400_000]);
     expect(config.escalation.bySeverity).toEqual({ 4: 'quiet' });

@@ -1,58 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, healthy, runBot as run } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { SlackDriver } from '../support/slack-driver.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const SECRET = 'process-test-signing-secret';
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function healthy(url: string, proc: Running, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void proc.exited.then((code) => (exitCode = code));
-  for (;;) {
-    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    if (exitCode !== undefined) throw new Error(`the bot exited with ${exitCode}:\n${proc.output()}`);
-    if (Date.now() > deadline) throw new Error(`no healthy answer from ${url} within ${timeoutMs} ms:\n${proc.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let fake: FakeSlack;
 let db: TestDatabase;

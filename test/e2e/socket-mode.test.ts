@@ -1,7 +1,7 @@
 // The real bot with SLACK_APP_TOKEN set: Slack's requests come over the fake's Socket Mode
 // WebSocket, not POST /slack/events; the HTTP server is left with /healthz and /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordedCounts, startHarness, type Harness } from '../support/harness.js';
+import { recordedCounts, settled, startHarness, type Harness } from '../support/harness.js';
 
 const ALICE = 'U0ALICE01';
 const BOB = 'U0BOB0001';
@@ -44,6 +44,7 @@ describe('Firebreak in Socket Mode', () => {
     expect(reply?.body.response_type).toBe('ephemeral');
 
     incidentChannel = /<#(C\w+)>/.exec(text)![1]!;
+    await settled(h.db);
     const channel = h.fake.channels().find((c) => c.id === incidentChannel);
     expect(channel?.name).toMatch(/^inc-\d{8}-socket-drill$/);
     expect(channel?.members).toEqual(expect.arrayContaining([ALICE, h.fake.botUserId]));
@@ -76,8 +77,8 @@ describe('Firebreak in Socket Mode', () => {
 
     expect(await pinned()).toEqual([{ text: 'orders table locked by pid 4242' }]);
     expect(h.fake.calls('conversations.history').filter((c) => c.args.latest === message.ts)).toHaveLength(1);
-    const seen = await h.db.query('SELECT 1 FROM slack_events_seen WHERE event_id = $1', [first.eventId]);
-    expect(seen.rows).toHaveLength(1);
+    const seen = await h.db.query(`SELECT state FROM inbox WHERE key = $1`, [`event:${first.eventId}`]);
+    expect(seen.rows).toEqual([{ state: 'done' }]);
   });
 
   it('closes the socket with a closing handshake when stopped, and does not reconnect', async () => {

@@ -8,7 +8,7 @@ const TOKYO = 'U0TOKYO001';
 const BERLIN = 'U0BERLIN01';
 
 // The timeline lines of the seed postmortem, exactly as their authors typed them (East Africa Time).
-const SEED = readFileSync(new URL('../../../shared/seeds/postmortem-database-lock.md', import.meta.url), 'utf8')
+const SEED = readFileSync(new URL('../fixtures/seed-postmortem.md', import.meta.url), 'utf8')
   .split('\n')
   .filter((line) => /^[-*+] July 23, 2023/.test(line));
 

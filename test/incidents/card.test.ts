@@ -18,6 +18,7 @@ const incident: Incident = {
   originChannelId: 'C1',
   channelId: 'C2',
   channelName: 'inc-20230723-db-locked',
+  version: 1,
   cardTs: null,
   problems: [],
 };

@@ -242,6 +242,16 @@ export class FakeSlack {
   }
 
   /** The next `times` calls of `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
+  /** Every Web API call answers HTTP 500 for the next `forMs` (real time). */
+  outage(forMs: number): void {
+    this.injections.outageUntil = Date.now() + forMs;
+  }
+
+  /** Every call naming `channel` gets 429 with this Retry-After for the next `forMs` (real time). */
+  throttleChannel(channel: string, retryAfterSeconds: number, forMs: number): void {
+    this.injections.throttleChannel(channel, retryAfterSeconds, Date.now() + forMs);
+  }
+
   rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
     this.injections.rateLimitNext(method, retryAfterSeconds, times);
   }

@@ -34,6 +34,8 @@ export interface HarnessOptions {
    * over a WebSocket; drive it with `fake.send…OverSocket`. `bot.url` still serves /healthz.
    */
   socketMode?: boolean;
+  /** Serve /healthz and /metrics on a port of their own (ADMIN_PORT). */
+  adminPort?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
+    ...(options.adminPort ? { ADMIN_PORT: '0' } : {}),
     DATABASE_URL: database.url,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     FIREBREAK_CONFIG: configPath,
@@ -99,4 +102,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Waits until every recorded request is handled and every Slack effect delivered (or refused). */
+export async function settled(db: pg.Pool, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => {
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM inbox WHERE state = 'pending') + (SELECT count(*) FROM outbox WHERE state = 'pending') AS n`,
+    );
+    return rows[0]!.n === '0' ? true : undefined;
+  }, timeoutMs);
 }

@@ -419,7 +419,7 @@ describe('wallClockToInstants', () => {
 });
 
 describe('the seed postmortem timeline (EAT)', () => {
-  // Copied verbatim from shared/seeds/postmortem-database-lock.md, bullets included.
+  // Copied verbatim from the seed postmortem (test/fixtures/seed-postmortem.md), bullets included.
   const LINES = [
     '- July 23, 2023, 12:34pm: Incident identified - Users reported slow website/application performance and errors.',
     '* July 23, 2023, 12:37pm: Initial investigation initiated - IT Operations team identified the issue as a database lock.',

@@ -39,7 +39,7 @@ describe('timeline view', () => {
 
   it('pages long timelines within Slack’s block limits, with buttons between pages', () => {
     const events = Array.from({ length: 45 }, (_, i) => event(i, { text: 'x'.repeat(5_000) }));
-    const last = timelinePage(incident, events, 'UTC', 2);
+    const last = timelinePage(incident, events.slice(2 * TIMELINE_PAGE_SIZE), events.length, 'UTC', 2);
     const sections = last.blocks!.filter((b) => b.type === 'section');
     expect(sections).toHaveLength(1 + 45 - 2 * TIMELINE_PAGE_SIZE);
     for (const block of last.blocks!) {
@@ -47,7 +47,7 @@ describe('timeline view', () => {
       expect(text.length).toBeLessThanOrEqual(3_000);
     }
     expect(last.blocks!.length).toBeLessThanOrEqual(50);
-    const first = timelinePage(incident, events, 'UTC', 0);
+    const first = timelinePage(incident, events.slice(0, TIMELINE_PAGE_SIZE), events.length, 'UTC', 0);
     const buttons = (first.blocks!.at(-1) as unknown as { elements: { value: string }[] }).elements;
     expect(buttons.map((b) => b.value)).toEqual(['3:1']);
     expect(JSON.stringify(first.blocks![0])).toContain('Lock &lt;!here&gt;');

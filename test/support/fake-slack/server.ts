@@ -18,6 +18,22 @@ export class Injections {
   private readonly failures = new Map<string, Queued<string>[]>();
   private readonly rateLimits = new Map<string, Queued<number>[]>();
   readonly delays = new Map<string, number>();
+  /** Channel id → until when (fake clock ms) every call naming it gets 429, and its Retry-After. */
+  readonly throttledChannels = new Map<string, { until: number; retryAfterSeconds: number }>();
+
+  /** Until when (real time, ms) every Web API call answers HTTP 500, as in a Slack outage. */
+  outageUntil = 0;
+
+  throttleChannel(channel: string, retryAfterSeconds: number, until: number): void {
+    this.throttledChannels.set(channel, { until, retryAfterSeconds });
+  }
+
+  takeChannelRateLimit(channel: unknown, now: number): number | undefined {
+    if (typeof channel !== 'string') return undefined;
+    const throttle = this.throttledChannels.get(channel);
+    if (throttle === undefined || now >= throttle.until) return undefined;
+    return throttle.retryAfterSeconds;
+  }
 
   failNext(method: string, error: string, times: number): void {
     this.push(this.failures, method, error, times);
@@ -78,7 +94,8 @@ export function createRequestHandler(state: SlackState, injections: Injections):
     const kind = token === state.id.botToken ? 'bot' : token === state.id.appToken ? 'app' : undefined;
     if (kind === undefined) return fail('invalid_auth');
     if (kind !== (appLevel ? 'app' : 'bot')) return fail('not_allowed_token_type');
-    const retryAfter = injections.takeRateLimit(method);
+    if (Date.now() < injections.outageUntil) return reply(500, { ok: false, error: 'internal_error' });
+    const retryAfter = injections.takeRateLimit(method) ?? injections.takeChannelRateLimit(params.channel, Date.now());
     if (retryAfter !== undefined) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
     const injected = injections.takeFailure(method);
     if (injected !== undefined) return fail(injected);

@@ -93,6 +93,8 @@ export interface FakeMessage {
   edited?: { user: string; ts: string };
   files?: FileInfo[];
   upload?: boolean;
+  /** Message metadata as chat.postMessage took it; history shows it only with include_all_metadata. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   reactions?: Reaction[];
   pinned_to?: string[];
   /** On a `channel_join` message: who invited the user. */

@@ -49,15 +49,25 @@ export function addReaction(message: FakeMessage, user: string, name: string): b
   return true;
 }
 
+/** Slack's message metadata: an event_type name and an object payload. */
+function validMetadata(value: unknown): value is NonNullable<FakeMessage['metadata']> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { event_type: type, event_payload: payload } = value as Record<string, unknown>;
+  return typeof type === 'string' && /^[a-z0-9_]+$/i.test(type) && typeof payload === 'object' && payload !== null;
+}
+
 export const chatMethods: MethodTable = {
   'chat.postMessage': ({ state, args }) => {
     const record = targetChannel(state, args.req('channel', 'channel_not_found'));
     if (record.info.is_archived) throw new SlackApiError('is_archived');
     if (!state.isBotMember(record)) throw new SlackApiError('not_in_channel');
     const threadTs = args.str('thread_ts');
+    const metadata = args.has('metadata') ? args.json('metadata') : undefined;
+    if (metadata !== undefined && !validMetadata(metadata)) throw new SlackApiError('invalid_metadata_format');
     const message = state.botMessage(record, {
       ...messageContent(args),
       ...(threadTs !== undefined && threadTs !== '' ? { thread_ts: threadTs } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     });
     return { channel: record.info.id, ts: message.ts, message: toApiMessage(message) };
   },

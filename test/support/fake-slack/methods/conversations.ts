@@ -149,8 +149,12 @@ export const conversationMethods: MethodTable = {
     }
     const limit = pageLimit(ctx.args, 100, 999);
     const next = messages[limit];
+    const withMetadata = ctx.args.str('include_all_metadata') === 'true';
     return {
-      messages: messages.slice(0, limit).map(toApiMessage),
+      messages: messages
+        .slice(0, limit)
+        .map(toApiMessage)
+        .map((m) => (withMetadata ? m : (({ metadata: _metadata, ...rest }) => rest)(m))),
       has_more: next !== undefined,
       pin_count: record.messages.filter((m) => m.pinned_to !== undefined).length,
       ...(next !== undefined ? { response_metadata: { next_cursor: encodeCursor('next_ts', next.ts) } } : {}),

@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import type { Logger } from '../log.js';
+import { InboxRepository, type InboxEntry } from './repository.js';
+
+export type { InboxEntry } from './repository.js';
+
+export interface HandlingContext {
+  /** The last try: a handler should now tell the person it failed rather than throw. */
+  lastAttempt: boolean;
+}
+
+export type InboxHandler = (entry: InboxEntry, ctx: HandlingContext) => Promise<void>;
+
+export interface InboxOptions {
+  pool: pg.Pool;
+  replicaId: string;
+  log: Logger;
+  /** Handlers running at once: post-ack work must not starve the acks on the same event loop. */
+  concurrency?: number;
+  /** Entries waiting beyond that; past it new requests are turned away before they are acked. */
+  maxQueued?: number;
+}
+
+const MAX_ATTEMPTS = 5;
+const RECOVER_MS = 1_000;
+
+/**
+ * What Slack delivered, recorded before the 200: handled here after the ack, a few at a time in
+ * arrival order; whatever a crashed or stopped replica left is taken over by any other.
+ */
+export class Inbox {
+  private readonly handlers = new Map<string, InboxHandler>();
+  private readonly repo: InboxRepository;
+  private readonly queued: InboxEntry[] = [];
+  private running = 0;
+  private readonly idle = new Set<() => void>();
+  private recoverer: NodeJS.Timeout | undefined;
+  private readonly concurrency: number;
+  private readonly maxQueued: number;
+
+  constructor(private readonly options: InboxOptions) {
+    this.repo = new InboxRepository(options.pool);
+    this.concurrency = options.concurrency ?? 4;
+    this.maxQueued = options.maxQueued ?? 1_000;
+  }
+
+  register(kind: string, handler: InboxHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Waiting plus running: exported to /metrics. */
+  get depth(): number {
+    return this.queued.length + this.running;
+  }
+
+  hasRoom(): boolean {
+    return this.queued.length < this.maxQueued;
+  }
+
+  /**
+   * Before the ack: true when this delivery is new and now durable; false for a redelivery
+   * (Slack retries, another replica took it first), which must not be handled again.
+   */
+  record(key: string, kind: string, payload: object): Promise<boolean> {
+    return this.repo.record(key, kind, payload, this.options.replicaId);
+  }
+
+  /** After the ack: handles a recorded entry once its turn comes. */
+  handle(key: string, kind: string, payload: object): void {
+    this.enqueue({ key, kind, payload, receivedAt: new Date(), attempts: 1 });
+  }
+
+  start(): void {
+    const recover = async () => {
+      const room = Math.max(0, this.concurrency * 2 - this.depth);
+      if (room === 0) return;
+      for (const entry of await this.repo.claimOrphans(this.options.replicaId, room)) {
+        this.options.log.info({ key: entry.key, attempts: entry.attempts }, 'taking over an unfinished Slack request');
+        this.enqueue(entry);
+      }
+    };
+    void recover().catch(() => undefined);
+    this.recoverer = setInterval(() => {
+      recover().catch((error: unknown) => this.options.log.warn({ err: String(error) }, 'inbox recovery failed'));
+    }, RECOVER_MS);
+    this.recoverer.unref();
+  }
+
+  /** Stops taking over work; waits up to `timeoutMs` for what is queued here. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    clearInterval(this.recoverer);
+    if (this.depth === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      new Promise<true>((resolve) => this.idle.add(() => resolve(true))),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    // What is still queued stays leased to this replica, which the others take over once it is gone.
+    this.queued.length = 0;
+    return drained;
+  }
+
+  prune(olderThanMs: number): Promise<number> {
+    return this.repo.prune(olderThanMs);
+  }
+
+  private enqueue(entry: InboxEntry): void {
+    this.queued.push(entry);
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queued.length > 0) {
+      const entry = this.queued.shift()!;
+      this.running += 1;
+      void this.run(entry).finally(() => {
+        this.running -= 1;
+        if (this.depth === 0) for (const resolve of this.idle) resolve();
+        this.pump();
+      });
+    }
+  }
+
+  private async run(entry: InboxEntry): Promise<void> {
+    const handler = this.handlers.get(entry.kind);
+    try {
+      if (!handler) throw new Error(`no handler for ${entry.kind}`);
+      await handler(entry, { lastAttempt: entry.attempts >= MAX_ATTEMPTS });
+      await this.repo.markDone(entry.key);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (entry.attempts >= MAX_ATTEMPTS || !handler) {
+        this.options.log.error({ key: entry.key, err: reason }, 'gave up on a Slack request');
+        await this.repo.markFailed(entry.key, reason).catch(() => undefined);
+        return;
+      }
+      const delay = 500 * 2 ** (entry.attempts - 1);
+      this.options.log.warn({ key: entry.key, err: reason, retryInMs: delay }, 'Slack request not finished; will retry');
+      await this.repo.retryLater(entry.key, reason, delay).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+import type pg from 'pg';
+import type { Logger } from '../log.js';
+import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
+import type { JobQueue, Queues } from '../queue/queues.js';
+import type { Queryable } from '../store/queryable.js';
+import { EFFECT_METADATA_TYPE, effectMetadata, type DeliveryContext, type Effect, type EffectHandler, type NewEffect } from './model.js';
+import { OutboxRepository } from './repository.js';
+
+export const OUTBOX_QUEUE = 'outbox';
+const RECONCILE_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+const DELIVERY_CONCURRENCY = 8;
+
+export interface OutboxMetrics {
+  delivered(kind: string): void;
+  failed(kind: string): void;
+  throttled(lane: string): void;
+}
+
+export interface OutboxDeps {
+  /** Told when Slack refuses an effect for good, so the incident can say what is missing. */
+  onRefused?(effect: Effect, code: string): Promise<void>;
+  pool: pg.Pool;
+  queues: Queues;
+  /** A client that never waits out a 429 itself: the outbox holds only the throttled lane. */
+  slack: SlackGateway;
+  replicaId: string;
+  metrics: OutboxMetrics;
+  log: Logger;
+}
+
+interface LaneJob {
+  lane: string;
+}
+
+/** BullMQ job ids may not contain ':'; lanes like `dm:U123` do. */
+function jobIdPart(lane: string): string {
+  return lane.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Durable Slack effects: written with the change they belong to, delivered by a worker on the
+ * queue, one lane at a time in order, at least once and shown once. A 429 holds its lane only.
+ */
+export class Outbox {
+  private readonly handlers = new Map<string, EffectHandler>();
+  private readonly repo: OutboxRepository;
+  private queue: JobQueue<LaneJob> | null = null;
+  private reconciler: NodeJS.Timeout | undefined;
+  private wakeSeq = 0;
+  private readonly draining = new Map<string, { again: boolean }>();
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.repo = new OutboxRepository(deps.pool);
+  }
+
+  register(kind: string, handler: EffectHandler): void {
+    if (this.handlers.has(kind)) throw new Error(`outbox kind ${kind} registered twice`);
+    this.handlers.set(kind, handler);
+  }
+
+  /** Records effects in the caller's transaction: they exist exactly when the change does. */
+  async add(db: Queryable, ...effects: NewEffect[]): Promise<void> {
+    await new OutboxRepository(db).add(effects);
+  }
+
+  /**
+   * After the transaction commits: asks the workers to deliver these lanes now. A crash before
+   * this line only delays delivery until the reconciler's next round.
+   */
+  async wake(lanes: Iterable<string>): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    await Promise.all(
+      [...new Set(lanes)].map((lane) =>
+        queue.add('deliver', { lane }, { jobId: `w-${jobIdPart(lane)}-${this.deps.replicaId}-${(this.wakeSeq += 1)}` }),
+      ),
+    ).catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'could not wake the outbox; the reconciler will'));
+  }
+
+  async start(): Promise<void> {
+    const { queues } = this.deps;
+    this.queue = queues.queue<LaneJob>(OUTBOX_QUEUE);
+    queues.worker<LaneJob>(OUTBOX_QUEUE, (job) => this.deliverLane(job.data.lane), { concurrency: DELIVERY_CONCURRENCY });
+    const reconcile = async () => {
+      const lanes = await this.repo.orphanedLanes(this.deps.replicaId);
+      if (lanes.length > 0) await this.wake(lanes);
+    };
+    await reconcile().catch(() => undefined);
+    this.reconciler = setInterval(() => {
+      reconcile().catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'outbox reconciler failed'));
+    }, RECONCILE_MS);
+    this.reconciler.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.reconciler);
+    this.queue = null;
+  }
+
+  pendingCount(): Promise<number> {
+    return this.repo.pendingCount();
+  }
+
+  /**
+   * Delivers the lane's effects in order until it is empty, throttled, or another replica has it.
+   * Within this process one delivery per lane at a time: a second wake-up while it runs only asks
+   * the running one to look again (two would both take the same effect and post it twice).
+   */
+  async deliverLane(lane: string): Promise<void> {
+    const running = this.draining.get(lane);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.draining.set(lane, state);
+    try {
+      do {
+        state.again = false;
+        await this.deliverClaimed(lane);
+      } while (state.again);
+    } finally {
+      this.draining.delete(lane);
+    }
+  }
+
+  private async deliverClaimed(lane: string): Promise<void> {
+    const me = this.deps.replicaId;
+    while (await this.repo.claimLane(lane, me)) {
+      let holdMs: number | null = null;
+      try {
+        holdMs = await this.drain(lane);
+      } finally {
+        if (holdMs === null) await this.repo.releaseLane(lane, me);
+        else await this.repo.holdLane(lane, me, holdMs);
+      }
+      // Held by Slack or an error: the reconciler wakes the lane when its time comes.
+      if (holdMs !== null) return;
+      // An effect committed while we were letting go would otherwise wait for the reconciler.
+      if (!(await this.repo.hasPending(lane))) return;
+    }
+  }
+
+  /** Returns null when the lane is empty, or how long it must wait before the next attempt. */
+  private async drain(lane: string): Promise<number | null> {
+    for (;;) {
+      const effect = await this.repo.nextAttempt(lane);
+      if (!effect) return null;
+      const handler = this.handlers.get(effect.kind);
+      if (!handler) {
+        await this.repo.markFailed(effect.id, `no handler for ${effect.kind}`);
+        this.deps.log.error({ effect: effect.key, kind: effect.kind }, 'outbox effect of an unknown kind');
+        continue;
+      }
+      try {
+        await handler(effect, this.context(effect));
+        await this.repo.markDone(effect.id);
+        this.deps.metrics.delivered(effect.kind);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (error instanceof SlackApiError && !error.transient) {
+          // Slack refused it for good (channel archived, user gone): later effects still go out.
+          await this.repo.markFailed(effect.id, code);
+          this.deps.metrics.failed(effect.kind);
+          await this.deps.onRefused?.(effect, code).catch(() => undefined);
+          this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, code }, 'Slack refused an effect; moving on');
+          continue;
+        }
+        await this.repo.noteError(effect.id, code).catch(() => undefined);
+        if (error instanceof SlackApiError && error.retryAfterSeconds !== null) {
+          this.deps.metrics.throttled(lane);
+          this.deps.log.info({ lane, retryAfter: error.retryAfterSeconds }, 'Slack asked this lane to wait');
+          return error.retryAfterSeconds * 1000;
+        }
+        const wait = backoffMs(effect.attempts);
+        this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, err: code, retryInMs: wait }, 'effect not delivered; will retry');
+        return wait;
+      }
+    }
+  }
+
+  private context(effect: Effect): DeliveryContext {
+    const { slack, pool } = this.deps;
+    return {
+      slack,
+      db: pool,
+      postOnce: async (channel, message) => {
+        if (effect.attempts > 1) {
+          const landed = await slack.findPostedByKey(channel, EFFECT_METADATA_TYPE, effect.key);
+          if (landed) return { ts: landed.ts, channel };
+        }
+        return slack.postMessage(channel, message, effectMetadata(effect.key));
+      },
+      saveProgress: (progress) => this.repo.saveProgress(effect.id, progress),
+    };
+  }
+}

@@ -1,0 +1,124 @@
+import { leaseIsFree } from '../replicas/registry.js';
+import type { Queryable } from '../store/queryable.js';
+import type { Effect, NewEffect } from './model.js';
+
+interface EffectRow {
+  id: string;
+  lane: string;
+  kind: string;
+  key: string;
+  incident_id: string | null;
+  payload: Record<string, unknown>;
+  progress: Record<string, unknown>;
+  attempts: number;
+}
+
+function toEffect(row: EffectRow): Effect {
+  return {
+    id: Number(row.id),
+    lane: row.lane,
+    kind: row.kind,
+    key: row.key,
+    incidentId: row.incident_id === null ? null : Number(row.incident_id),
+    payload: row.payload,
+    progress: row.progress,
+    attempts: row.attempts,
+  };
+}
+
+/** SQL of the outbox and its lanes; the only module that knows their shape. */
+export class OutboxRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async add(effects: readonly NewEffect[]): Promise<void> {
+    if (effects.length === 0) return;
+    await this.db.query(
+      `INSERT INTO outbox (lane, kind, key, incident_id, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])
+       ON CONFLICT (key) DO NOTHING`,
+      [
+        effects.map((e) => e.lane),
+        effects.map((e) => e.kind),
+        effects.map((e) => e.key),
+        effects.map((e) => e.incidentId ?? null),
+        effects.map((e) => JSON.stringify(e.payload ?? {})),
+      ],
+    );
+    await this.db.query(
+      'INSERT INTO outbox_lanes (lane) SELECT DISTINCT unnest($1::text[]) ORDER BY 1 ON CONFLICT (lane) DO NOTHING',
+      [[...new Set(effects.map((e) => e.lane))]],
+    );
+  }
+
+  /** Takes the lane for this replica when nobody live holds it and Slack is not making it wait. */
+  async claimLane(lane: string, me: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE outbox_lanes SET leased_by = $2
+       WHERE lane = $1 AND not_before <= now() AND ${leaseIsFree('leased_by', '$2')}`,
+      [lane, me],
+    );
+    return rowCount === 1;
+  }
+
+  async releaseLane(lane: string, me: string): Promise<void> {
+    await this.db.query('UPDATE outbox_lanes SET leased_by = NULL WHERE lane = $1 AND leased_by = $2', [lane, me]);
+  }
+
+  /** Lets go of the lane until `delayMs` from now (429 Retry-After, or a backoff). */
+  async holdLane(lane: string, me: string, delayMs: number): Promise<void> {
+    await this.db.query(
+      `UPDATE outbox_lanes SET leased_by = NULL, not_before = now() + make_interval(secs => $3)
+       WHERE lane = $1 AND leased_by = $2`,
+      [lane, me, delayMs / 1000],
+    );
+  }
+
+  /** The lane's oldest undelivered effect, counted as one more attempt. */
+  async nextAttempt(lane: string): Promise<Effect | null> {
+    const { rows } = await this.db.query<EffectRow>(
+      `UPDATE outbox SET attempts = attempts + 1
+       WHERE id = (SELECT id FROM outbox WHERE lane = $1 AND state = 'pending' ORDER BY id LIMIT 1)
+       RETURNING *`,
+      [lane],
+    );
+    return rows[0] ? toEffect(rows[0]) : null;
+  }
+
+  async hasPending(lane: string): Promise<boolean> {
+    const { rows } = await this.db.query("SELECT 1 FROM outbox WHERE lane = $1 AND state = 'pending' LIMIT 1", [lane]);
+    return rows.length > 0;
+  }
+
+  async markDone(id: number): Promise<void> {
+    await this.db.query("UPDATE outbox SET state = 'done', done_at = now(), last_error = NULL WHERE id = $1", [id]);
+  }
+
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.db.query("UPDATE outbox SET state = 'failed', done_at = now(), last_error = $2 WHERE id = $1", [id, error]);
+  }
+
+  async noteError(id: number, error: string): Promise<void> {
+    await this.db.query('UPDATE outbox SET last_error = $2 WHERE id = $1', [id, error]);
+  }
+
+  async saveProgress(id: number, progress: Record<string, unknown>): Promise<void> {
+    await this.db.query('UPDATE outbox SET progress = $2 WHERE id = $1', [id, JSON.stringify(progress)]);
+  }
+
+  /** Lanes with work due that no live replica is delivering: what a crash or a lost wake-up left. */
+  async orphanedLanes(me: string, limit = 200): Promise<string[]> {
+    const { rows } = await this.db.query<{ lane: string }>(
+      `SELECT l.lane FROM outbox_lanes l
+       WHERE l.not_before <= now() AND ${leaseIsFree('l.leased_by', '$1')} AND l.leased_by IS DISTINCT FROM $1
+         AND EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l.lane AND o.state = 'pending')
+       LIMIT $2`,
+      [me, limit],
+    );
+    return rows.map((row) => row.lane);
+  }
+
+  async pendingCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE state = 'pending'");
+    return Number(rows[0]?.n ?? 0);
+  }
+}
