@@ -12,7 +12,14 @@ import { LocksFlow } from './locks/flow.js';
 import { LocksService } from './locks/service.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
+import { EscalationCommands } from './escalation/commands.js';
+import { EscalationEngine } from './escalation/engine.js';
+import { escalationMetrics } from './escalation/metrics.js';
+import { ACK_ACTION } from './escalation/page-view.js';
+import { EscalationRepository } from './escalation/repository.js';
+import { outboxPages, registerPageEffects } from './escalation/slack-pages.js';
 import { Outbox } from './outbox/outbox.js';
+import { ackRoute } from './slack/handlers/escalation.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
 import { PostmortemService, PUBLISH_POSTMORTEM } from './postmortem/service.js';
 import { openQueues, type Queues } from './queue/queues.js';
@@ -87,6 +94,28 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    const escalation = new EscalationEngine({
+      pool: store.pool,
+      queues,
+      outbox: outboxPages(outbox),
+      usergroupMembers: (id) => edge.workerGateway.usergroupMembers(id),
+      settings: config.escalation,
+      log,
+      metrics: escalationMetrics(metrics),
+      webhook: {
+        fetch,
+        env: process.env,
+        incident: async (id) => {
+          const found = await new IncidentRepository(store.pool).byId(id);
+          return found ? { title: found.title, severity: found.severity, channelId: found.channelId } : null;
+        },
+      },
+    });
+    const escalationCommands = new EscalationCommands(escalation, new EscalationRepository(store.pool), {
+      timezone: config.timezone,
+      defaultPolicy: config.escalation.defaultPolicy,
+    });
     const users = new UserDirectory(store.pool, edge.gateway);
     const postmortem = new PostmortemService({
       pool: store.pool,
@@ -102,7 +131,15 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
-      hooks: { closed: (db, incident) => postmortem.owedOnClose(db, incident) },
+      hooks: {
+        opened: async (db, incident) => {
+          await escalation.start(incident.id, incident.severity, incident.openedAt, db);
+        },
+        closed: async (db, incident) => {
+          await escalation.stop(incident.id, 'closed', db);
+          await postmortem.owedOnClose(db, incident);
+        },
+      },
     });
     const timeline = new TimelineService({
       pool: store.pool,
@@ -119,8 +156,11 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     );
     registerListeners(edge.app, {
-      services: { incidents, timeline, postmortem },
-      routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
+      services: { incidents, timeline, postmortem, escalation: escalationCommands },
+      routes: {
+        commands: { '/locks': locks.command },
+        actions: { [LOCKS_ACTION_PREFIX]: locks.action, [ACK_ACTION]: ackRoute(escalationCommands) },
+      },
       gateway: edge.gateway,
       inbox,
       inflight,
@@ -137,6 +177,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     if (adminServer) await listen(adminServer, config.adminPort!, host);
     await startHousekeeping(queues, { inbox, incidents, log });
     await outbox.start();
+    await escalation.run();
     inbox.start();
     await edge.start();
     const { port } = server.address() as AddressInfo;
@@ -162,6 +203,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       }
       outbox.stop();
+      escalation.stopReconciler();
       await locksService.close();
       await queues.close();
       // Last: once this replica is gone, the others take over what it still leased.

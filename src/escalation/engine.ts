@@ -122,14 +122,18 @@ export class EscalationEngine {
     this.timer = null;
   }
 
-  async start(incidentId: number, severity: number, at: Date): Promise<{ policy: string | null; started: boolean }> {
+  /**
+   * Starts paging for an incident. `db` may be the transaction that opens the incident: if the
+   * first job runs before that commits it drops itself, and the reconciler picks the step up.
+   */
+  async start(incidentId: number, severity: number, at: Date, db: Queryable = this.deps.pool): Promise<{ policy: string | null; started: boolean }> {
     const name = policyFor(this.deps.settings, severity);
     const snapshot: PolicySnapshot = name
       ? snapshotPolicy(this.deps.settings, name)
       : { name: 'none', repeat: 0, tiers: [], webhook: null, rotations: {} };
     const step = firstStep(snapshot);
     const next = step ? { ...step, dueAt: dueAt(snapshot, at, step) } : null;
-    const created = await new EscalationRepository(this.deps.pool).create({
+    const created = await new EscalationRepository(db).create({
       incidentId,
       policy: snapshot.name,
       snapshot,
@@ -191,8 +195,8 @@ export class EscalationEngine {
   }
 
   /** Stops paging (the incident closed, or the plan changed); false when it was not paging. */
-  async stop(incidentId: number, reason: string): Promise<boolean> {
-    const stopped = await new EscalationRepository(this.deps.pool).stop(incidentId, reason);
+  async stop(incidentId: number, reason: string, db: Queryable = this.deps.pool): Promise<boolean> {
+    const stopped = await new EscalationRepository(db).stop(incidentId, reason);
     if (stopped) this.deps.log.info({ incidentId, reason }, 'escalation stopped');
     return stopped;
   }
