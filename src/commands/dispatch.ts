@@ -57,6 +57,15 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       return incidents.list(ctx);
     case 'help':
       return { text: helpText() };
+    case 'oncall': {
+      if (!services.escalation) throw new UserError('`/incident oncall` is not available in this version of Firebreak yet.');
+      // Outside an incident channel it shows the default policy.
+      const incident = await incidents.forChannel(ctx.channelId).catch((error: unknown) => {
+        if (error instanceof UserError) return null;
+        throw error;
+      });
+      return services.escalation.oncall(ctx, incident);
+    }
     case 'page':
     case 'ack': {
       if (!services.escalation) throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);
