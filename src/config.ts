@@ -2,20 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { escalationSchema, toEscalationSettings, type EscalationSettings } from './escalation/settings.js';
 import { locksFileSchema, resolveLocksSettings, type LocksSettings } from './locks/settings.js';
 import { isIanaZone } from './time/zones.js';
-
-export interface EscalationTier {
-  afterMs: number;
-  /** Slack user ids (U…/W…) or usergroup ids (S…), expanded at page time. */
-  notify: string[];
-}
-
-export interface EscalationPolicy {
-  repeat: number;
-  tiers: EscalationTier[];
-}
 
 export type { LockDatabase, LocksSettings, ShowQuery } from './locks/settings.js';
 
@@ -37,7 +26,7 @@ export interface Config {
   logLevel: string;
   timezone: string;
   channelPrefix: string;
-  escalation: { defaultPolicy: string | null; policies: Record<string, EscalationPolicy> };
+  escalation: EscalationSettings;
   locks: LocksSettings;
   zoneAliases: Record<string, string>;
 }
@@ -48,18 +37,8 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
 // Slack channel names are at most 80 characters; leave room for the date and the title slug.
 const PREFIX = /^[a-z0-9][a-z0-9_-]{0,19}$/;
-
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 30s, 5m, 1h or 1h30m` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const ianaZone = z.string().refine(isIanaZone, { message: 'is not an IANA time zone such as Africa/Nairobi' });
 
@@ -70,34 +49,7 @@ const fileSchema = z
       .string()
       .regex(PREFIX, 'must be 1-20 lowercase letters, digits, - or _, starting with a letter or digit')
       .default('inc'),
-    escalation: z
-      .object({
-        default_policy: z.string().optional(),
-        policies: z
-          .record(
-            z.string(),
-            z
-              .object({
-                repeat: z.number().int().min(0).max(10).default(0),
-                tiers: z
-                  .array(
-                    z
-                      .object({
-                        after: duration,
-                        notify: z
-                          .array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)'))
-                          .min(1),
-                      })
-                      .strict(),
-                  )
-                  .min(1),
-              })
-              .strict(),
-          )
-          .default({}),
-      })
-      .strict()
-      .default({ policies: {} }),
+    escalation: escalationSchema.default({ by_severity: {}, policies: {}, rotations: {} }),
     locks: locksFileSchema,
     zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
   })
@@ -205,17 +157,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   }
 
   const file = readConfigFile(env, options.cwd ?? process.cwd());
-  const policies: Record<string, EscalationPolicy> = {};
-  for (const [name, policy] of Object.entries(file.escalation.policies)) {
-    policies[name] = {
-      repeat: policy.repeat,
-      tiers: policy.tiers.map((tier) => ({ afterMs: tier.after, notify: tier.notify })),
-    };
-  }
-  const defaultPolicy = file.escalation.default_policy ?? Object.keys(policies)[0] ?? null;
-  if (defaultPolicy !== null && !policies[defaultPolicy]) {
-    throw new ConfigError(`escalation.default_policy names "${defaultPolicy}", which is not under escalation.policies`);
-  }
+  const escalation = toEscalationSettings(file.escalation, env, (message) => {
+    throw new ConfigError(message);
+  });
 
   const locks = resolveLocksSettings(file.locks, env);
   if ('error' in locks) throw new ConfigError(locks.error);
@@ -231,7 +175,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     logLevel,
     timezone: file.timezone,
     channelPrefix: file.channel_prefix,
-    escalation: { defaultPolicy, policies },
+    escalation,
     locks,
     zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
   };

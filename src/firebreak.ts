@@ -13,9 +13,16 @@ import { LocksService } from './locks/service.js';
 import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
+import { EscalationCommands } from './escalation/commands.js';
+import { EscalationEngine } from './escalation/engine.js';
+import { escalationMetrics } from './escalation/metrics.js';
+import { ACK_ACTION } from './escalation/page-view.js';
+import { EscalationRepository } from './escalation/repository.js';
+import { outboxPages, registerPageEffects } from './escalation/slack-pages.js';
 import { Outbox } from './outbox/outbox.js';
 import { PostmortemCommands } from './postmortem/command.js';
 import { registerPostmortemEffect } from './postmortem/effect.js';
+import { ackRoute } from './slack/handlers/escalation.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
@@ -92,6 +99,28 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
     registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, clock: '24h', canvas: true }, log });
     const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
+    registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    const escalation = new EscalationEngine({
+      pool: store.pool,
+      queues,
+      outbox: outboxPages(outbox),
+      usergroupMembers: (id) => edge.workerGateway.usergroupMembers(id),
+      settings: config.escalation,
+      log,
+      metrics: escalationMetrics(metrics),
+      webhook: {
+        fetch,
+        env: process.env,
+        incident: async (id) => {
+          const found = await new IncidentRepository(store.pool).byId(id);
+          return found ? { title: found.title, severity: found.severity, channelId: found.channelId } : null;
+        },
+      },
+    });
+    const escalationCommands = new EscalationCommands(escalation, new EscalationRepository(store.pool), {
+      timezone: config.timezone,
+      defaultPolicy: config.escalation.defaultPolicy,
+    });
     const users = new UserDirectory(store.pool, edge.gateway);
     const incidents = new IncidentService({
       pool: store.pool,
@@ -100,7 +129,15 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       effects: outbox,
       settings: { timezone: config.timezone, channelPrefix: config.channelPrefix },
       log,
-      hooks: { closed: (db, incident) => postmortem.closed(db, incident) },
+      hooks: {
+        opened: async (db, incident) => {
+          await escalation.start(incident.id, incident.severity, incident.openedAt, db);
+        },
+        closed: async (db, incident) => {
+          await escalation.stop(incident.id, 'closed', db);
+          await postmortem.closed(db, incident);
+        },
+      },
     });
     const timeline = new TimelineService({
       pool: store.pool,
@@ -121,8 +158,11 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       .queue(LOCKS_WATCH_QUEUE)
       .upsertJobScheduler(LOCKS_WATCH_QUEUE, { every: WATCH_EVERY_MS }, { name: LOCKS_WATCH_QUEUE, opts: { removeOnComplete: true, removeOnFail: 100 } });
     registerListeners(edge.app, {
-      services: { incidents, timeline, postmortem },
-      routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
+      services: { incidents, timeline, postmortem, escalation: escalationCommands },
+      routes: {
+        commands: { '/locks': locks.command },
+        actions: { [LOCKS_ACTION_PREFIX]: locks.action, [ACK_ACTION]: ackRoute(escalationCommands) },
+      },
       gateway: edge.gateway,
       inbox,
       inflight,
@@ -139,6 +179,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     if (adminServer) await listen(adminServer, config.adminPort!, host);
     await startHousekeeping(queues, { inbox, incidents, log });
     await outbox.start();
+    await escalation.run();
     inbox.start();
     await edge.start();
     const { port } = server.address() as AddressInfo;
@@ -164,6 +205,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       }
       outbox.stop();
+      escalation.stopReconciler();
       await locksService.close();
       await queues.close();
       // Last: once this replica is gone, the others take over what it still leased.

@@ -4,6 +4,7 @@ import type { IncidentService } from '../incidents/service.js';
 import type { PostmortemCommands } from '../postmortem/command.js';
 import type { TimelineService } from '../timeline/service.js';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
+import type { EscalationCommands } from '../escalation/commands.js';
 
 /*
  * How a Slack request flows (for anyone adding a command or a button):
@@ -25,6 +26,8 @@ export interface Services {
   incidents: IncidentService;
   timeline: TimelineService;
   postmortem?: PostmortemCommands;
+  /** Absent in tests that do not page. */
+  escalation?: EscalationCommands;
 }
 
 /** Runs a parsed /incident command; the answer is shown only to the person who typed it. */
@@ -55,8 +58,22 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
     case 'postmortem':
       if (postmortem === undefined) throw new UserError('`/incident postmortem` is not available in this version of Firebreak yet.');
       return postmortem.republish(ctx, await incidents.forChannel(ctx.channelId));
+    case 'oncall': {
+      if (!services.escalation) throw new UserError('`/incident oncall` is not available in this version of Firebreak yet.');
+      // Outside an incident channel it shows the default policy.
+      const incident = await incidents.forChannel(ctx.channelId).catch((error: unknown) => {
+        if (error instanceof UserError) return null;
+        throw error;
+      });
+      return services.escalation.oncall(ctx, incident);
+    }
     case 'page':
-    case 'ack':
-      throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);
+    case 'ack': {
+      if (!services.escalation) throw new UserError(`\`/incident ${command.kind}\` is not available in this version of Firebreak yet.`);
+      const incident = await incidents.forChannel(ctx.channelId);
+      return command.kind === 'ack'
+        ? services.escalation.ack(ctx, incident, 'command')
+        : services.escalation.page(ctx, incident, command.target);
+    }
   }
 }

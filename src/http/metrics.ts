@@ -21,6 +21,27 @@ export class Metrics {
     labelNames: ['command', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly pagesSent = new Counter({
+    name: 'firebreak_pages_sent_total',
+    help: 'People paged (one per person per escalation step)',
+    registers: [this.registry],
+  });
+  readonly acks = new Counter({
+    name: 'firebreak_acks_total',
+    help: 'Escalations acknowledged',
+    registers: [this.registry],
+  });
+  readonly pageLatenessSeconds = new Histogram({
+    name: 'firebreak_page_lateness_seconds',
+    help: 'How long after its due time a page was recorded for delivery',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly overdueEscalations = new Gauge({
+    name: 'firebreak_overdue_escalations',
+    help: 'Active escalations whose next step is more than a second overdue, at the last reconcile',
+    registers: [this.registry],
+  });
 
   private inboxDepthSource: () => number = () => 0;
   readonly inboxDepth: Gauge = new Gauge({

@@ -12,6 +12,7 @@ export type IncidentCommand =
   | { kind: 'lead'; userId: string }
   | { kind: 'page'; target: PageTarget }
   | { kind: 'ack' }
+  | { kind: 'oncall' }
   | { kind: 'timeline' }
   | { kind: 'close'; summary: string }
   | { kind: 'postmortem' }
@@ -28,6 +29,7 @@ export const USAGE = {
   lead: '`/incident lead <@user>`',
   page: '`/incident page [<@user>|tier <n>]`',
   ack: '`/incident ack`',
+  oncall: '`/incident oncall`',
   timeline: '`/incident timeline`',
   close: '`/incident close [summary]`',
   postmortem: '`/incident postmortem`',
@@ -135,6 +137,7 @@ export function parseIncidentCommand(text: string): CommandParse {
     case 'page':
       return parsePage(rest);
     case 'ack':
+    case 'oncall':
     case 'timeline':
     case 'postmortem':
     case 'list':

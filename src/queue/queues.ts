@@ -13,6 +13,9 @@ export type JobQueue<T> = Queue<T, unknown, string, T, unknown, string, IQueueBa
 export type JobWorker<T> = Worker<T, unknown, string, IQueueBackend>;
 export type JobProcessor<T> = (job: Job<T, unknown, string>) => Promise<unknown>;
 
+/** What a caller may tune on its worker: how many jobs at once, and how soon a dead worker's job is taken back. */
+export type WorkerTuning = Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+
 export interface QueueSettings {
   /** Redis for production; when null the queues live in PostgreSQL (BullMQ's PostgreSQL backend). */
   redisUrl: string | null;
@@ -26,7 +29,7 @@ export interface QueueSettings {
 export interface Queues {
   readonly backend: 'redis' | 'postgres';
   queue<T>(name: string): JobQueue<T>;
-  worker<T>(name: string, processor: JobProcessor<T>, options?: Pick<WorkerOptions, 'concurrency'>): JobWorker<T>;
+  worker<T>(name: string, processor: JobProcessor<T>, options?: WorkerTuning): JobWorker<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -69,7 +72,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
   return {
     backend: redisUrl === null ? 'postgres' : 'redis',
     queue: queueFor,
-    worker<T>(name: string, processor: JobProcessor<T>, options: Pick<WorkerOptions, 'concurrency'> = {}) {
+    worker<T>(name: string, processor: JobProcessor<T>, options: WorkerTuning = {}) {
       const worker = (
         redisUrl !== null
           ? new Worker<T>(name, processor, { connection: newRedis(redisUrl), prefix, ...options })

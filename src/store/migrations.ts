@@ -141,6 +141,48 @@ const ALL: Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'escalations',
+    sql: `
+      -- one escalation per incident: the truth that queue jobs re-read (under FOR UPDATE) before paging
+      CREATE TABLE escalations (
+        incident_id bigint PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        policy text NOT NULL,
+        snapshot jsonb NOT NULL,
+        started_at timestamptz NOT NULL,
+        -- bumped by ack, close and a change of plan: jobs of an older generation drop themselves
+        generation integer NOT NULL DEFAULT 0,
+        state text NOT NULL CHECK (state IN ('active', 'acked', 'stopped', 'done')),
+        next_loop integer,
+        next_tier integer,
+        next_due_at timestamptz,
+        acked_by text,
+        acked_at timestamptz,
+        stop_reason text,
+        -- pages sent by hand so far; each gets loop = -n so its key stays unique
+        manual_pages integer NOT NULL DEFAULT 0
+      );
+      CREATE INDEX escalations_due ON escalations (next_due_at) WHERE state = 'active';
+
+      CREATE TABLE pages (
+        id bigserial PRIMARY KEY,
+        incident_id bigint NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        generation integer NOT NULL,
+        loop integer NOT NULL,
+        tier integer NOT NULL,
+        user_id text NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+        due_at timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        sent_at timestamptz,
+        dm_channel text,
+        dm_ts text,
+        lateness_ms bigint NOT NULL DEFAULT 0,
+        UNIQUE (incident_id, generation, loop, tier, user_id)
+      );
+    `,
+  },
+  {
     version: 5,
     name: 'postmortems',
     sql: `

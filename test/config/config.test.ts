@@ -57,7 +57,10 @@ timezone: Africa/Nairobi
 channel_prefix: inc
 escalation:
   default_policy: primary
+  by_severity: {4: quiet}
   policies:
+    quiet:
+      tiers: []
     primary:
       repeat: 0
       tiers:
@@ -66,7 +69,18 @@ escalation:
         - after: 5m
           notify: [U0TIER2]
         - after: 1h30m
-          notify: [S0DBAS]
+          notify: [S0DBAS, rotation:dba]
+  rotations:
+    dba:
+      users: [U0DBA1, U0DBA2, U0DBA3]
+      start: 2026-01-05 09:00
+      zone: Europe/Berlin
+      length: 1w
+      overrides:
+        - {user: U0DBA2, from: 2026-03-02 09:00, to: 2026-03-04 09:00}
+  webhook:
+    url_env: PAGER_WEBHOOK_URL
+    secret_env: PAGER_WEBHOOK_SECRET
 locks:
   databases:
     main:
@@ -77,9 +91,15 @@ locks:
 zone_aliases:
   IST: Asia/Kolkata
 `);
-    const config = load({ ...base, FIREBREAK_CONFIG: path });
+    const config = load({ ...base, FIREBREAK_CONFIG: path, PAGER_WEBHOOK_URL: 'https://pager.example/e', PAGER_WEBHOOK_SECRET: 's3cret' });
     expect(config.timezone).toBe('Africa/Nairobi');
     expect(config.escalation.policies['primary']?.tiers.map((t) => t.afterMs)).toEqual([0, 300_000, 5_400_000]);
+    expect(config.escalation.bySeverity).toEqual({ 4: 'quiet' });
+    expect(config.escalation.policies['quiet']).toEqual({ repeat: 0, tiers: [], webhook: { urlEnv: 'PAGER_WEBHOOK_URL', secretEnv: 'PAGER_WEBHOOK_SECRET' } });
+    expect(config.escalation.rotations['dba']).toMatchObject({ zone: 'Europe/Berlin', lengthDays: 7, start: { year: 2026, month: 1, day: 5, hour: 9 } });
+    expect(config.escalation.rotations['dba']?.overrides).toEqual([
+      { user: 'U0DBA2', fromMs: Date.parse('2026-03-02T08:00:00Z'), toMs: Date.parse('2026-03-04T08:00:00Z') },
+    ]);
     expect(config.locks).toEqual({
       databases: [{ name: 'main', url: 'postgres://monitor@db.internal/app' }],
       statementTimeoutMs: 2000,
@@ -113,6 +133,16 @@ zone_aliases:
     ['escalation: {policies: {p: {tiers: [{after: soon, notify: [U1AA]}]}}}', 'escalation.policies.p.tiers.0.after "soon" is not a duration'],
     ['escalation: {policies: {p: {tiers: [{after: 5m, notify: [bob]}]}}}', 'escalation.policies.p.tiers.0.notify.0 must be a Slack user id'],
     ['escalation: {default_policy: nope, policies: {p: {tiers: [{after: 5m, notify: [U1AA]}]}}}', 'default_policy names "nope"'],
+    ['escalation: {policies: {p: {tiers: [{after: 5m, notify: [U1AA]}, {after: 5m, notify: [U1BB]}]}}}', 'escalation.policies.p.tiers.1.after must be later than tier 0 (5m)'],
+    ['escalation: {policies: {p: {tiers: [{after: 5m, notify: []}]}}}', 'escalation.policies.p.tiers.0.notify must name at least one'],
+    ['escalation: {policies: {p: {tiers: [{after: 5m, notify: [U1AA], wait: 1}]}}}', 'escalation.policies.p.tiers.0'],
+    ['escalation: {by_severity: {4: gone}, policies: {p: {tiers: []}}}', 'escalation.by_severity.4 names "gone"'],
+    ['escalation: {policies: {p: {tiers: [{after: 0s, notify: ["rotation:nope"]}]}}}', 'escalation.policies.p.tiers.0.notify.0 names rotation "nope"'],
+    ['escalation: {policies: {p: {repeat: 2, tiers: [{after: 0s, notify: [U1AA]}]}}}', "escalation.policies.p.repeat needs the last tier's after"],
+    ['escalation: {rotations: {r: {users: [U1AA], start: "2026-01-05 09:00", zone: Mars/Olympus, length: 1w}}}', 'escalation.rotations.r.zone is not an IANA time zone'],
+    ['escalation: {rotations: {r: {users: [U1AA], start: "2026-01-05 09:00", zone: UTC, length: 3x}}}', 'escalation.rotations.r.length "3x" is not a rotation length'],
+    ['escalation: {rotations: {r: {users: [U1AA], start: "2026-02-30 09:00", zone: UTC, length: 1d}}}', 'escalation.rotations.r.start "2026-02-30 09:00" is not a wall time'],
+    ['escalation: {webhook: {url_env: HOOK_URL_UNSET, secret_env: HOOK_SECRET_UNSET}, policies: {p: {tiers: []}}}', 'HOOK_URL_UNSET is not set'],
     ['locks: {show_query: everything}', 'locks.show_query'],
     ['locks: {databases: {main: {url: "mysql://x"}}}', 'locks.databases.main.url must be a postgres:// URL'],
     ['zone_aliases: {IST: India}', 'zone_aliases.IST is not an IANA time zone'],
