@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { postmortemSchema, type PostmortemConfig } from './postmortem/settings.js';
 import { isIanaZone } from './time/zones.js';
 
 export interface EscalationTier {
@@ -44,6 +45,7 @@ export interface Config {
   escalation: { defaultPolicy: string | null; policies: Record<string, EscalationPolicy> };
   locks: { databases: LockDatabase[]; statementTimeoutMs: number; act: string[]; showQuery: ShowQuery };
   zoneAliases: Record<string, string>;
+  postmortem: PostmortemConfig;
 }
 
 /** A setting that stops start-up; `message` is the one line an operator sees. */
@@ -117,6 +119,7 @@ const fileSchema = z
       .strict()
       .default({ databases: {}, statement_timeout: 2000, act: [], show_query: 'redacted' }),
     zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
+    postmortem: postmortemSchema,
   })
   .strict();
 
@@ -253,5 +256,6 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       showQuery: file.locks.show_query,
     },
     zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
+    postmortem: file.postmortem,
   };
 }

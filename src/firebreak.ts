@@ -85,7 +85,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
-    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, clock: '24h', canvas: true }, log });
+    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, ...config.postmortem }, log });
     const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
     const users = new UserDirectory(store.pool, edge.gateway);
     const incidents = new IncidentService({
