@@ -31,16 +31,9 @@ import { createScratchDatabase } from '../test/support/scratch-database.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { SlackDriver, type InteractionResult } from '../test/support/slack-driver.js';
 import { startApp, startAppProcess, type AppSettings } from './apps.js';
+import { intEnv } from './env.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
-
-function intEnv(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, not "${raw}"`);
-  return value;
-}
 
 const ROUNDS = intEnv('BENCH_ROUNDS', 5, 1);
 const BATCHES = intEnv('BENCH_BATCHES', 10, 1);

@@ -31,6 +31,8 @@ export interface AppSettings {
 export interface RunningApp {
   /** Base URL; Slack's requests go to `{url}/slack/events` (the bare app answers on any path). */
   url: string;
+  /** The app's process when it runs in one of its own (startAppProcess), for its memory figures. */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export function startAppProcess(name: AppName, s: AppSettings): Promise<RunningA
       child.off('exit', onExit);
       resolve({
         url: message.url,
+        ...(child.pid !== undefined ? { pid: child.pid } : {}),
         close: async () => {
           if (child.exitCode === null && child.signalCode === null) child.send({ type: 'close' } satisfies ToChild);
           const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

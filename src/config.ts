@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { locksFileSchema, resolveLocksSettings, type LocksSettings } from './locks/settings.js';
 import { postmortemSchema, type PostmortemConfig } from './postmortem/settings.js';
 import { isIanaZone } from './time/zones.js';
 
@@ -17,12 +18,7 @@ export interface EscalationPolicy {
   tiers: EscalationTier[];
 }
 
-export interface LockDatabase {
-  name: string;
-  url: string;
-}
-
-export type ShowQuery = 'full' | 'redacted' | 'none';
+export type { LockDatabase, LocksSettings, ShowQuery } from './locks/settings.js';
 
 export interface Config {
   slack: {
@@ -43,7 +39,7 @@ export interface Config {
   timezone: string;
   channelPrefix: string;
   escalation: { defaultPolicy: string | null; policies: Record<string, EscalationPolicy> };
-  locks: { databases: LockDatabase[]; statementTimeoutMs: number; act: string[]; showQuery: ShowQuery };
+  locks: LocksSettings;
   zoneAliases: Record<string, string>;
   postmortem: PostmortemConfig;
 }
@@ -104,20 +100,7 @@ const fileSchema = z
       })
       .strict()
       .default({ policies: {} }),
-    locks: z
-      .object({
-        databases: z
-          .record(
-            z.string().regex(/^[A-Za-z0-9_-]+$/, 'database names are letters, digits, - and _'),
-            z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }).strict(),
-          )
-          .default({}),
-        statement_timeout: duration.default(2000),
-        act: z.array(z.string().regex(SLACK_ID, 'must be a Slack user id (U…) or usergroup id (S…)')).default([]),
-        show_query: z.enum(['full', 'redacted', 'none']).default('redacted'),
-      })
-      .strict()
-      .default({ databases: {}, statement_timeout: 2000, act: [], show_query: 'redacted' }),
+    locks: locksFileSchema,
     zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
     postmortem: postmortemSchema,
   })
@@ -237,6 +220,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     throw new ConfigError(`escalation.default_policy names "${defaultPolicy}", which is not under escalation.policies`);
   }
 
+  const locks = resolveLocksSettings(file.locks, env);
+  if ('error' in locks) throw new ConfigError(locks.error);
+
   return {
     slack: { botToken, signingSecret, appToken, apiUrl },
     port,
@@ -249,12 +235,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     timezone: file.timezone,
     channelPrefix: file.channel_prefix,
     escalation: { defaultPolicy, policies },
-    locks: {
-      databases: Object.entries(file.locks.databases).map(([name, db]) => ({ name, url: db.url })),
-      statementTimeoutMs: file.locks.statement_timeout,
-      act: file.locks.act,
-      showQuery: file.locks.show_query,
-    },
+    locks,
     zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
     postmortem: file.postmortem,
   };

@@ -8,6 +8,9 @@ import { IncidentRepository } from './incidents/repository.js';
 import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
+import { LocksFlow } from './locks/flow.js';
+import { LocksService } from './locks/service.js';
+import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
@@ -17,6 +20,7 @@ import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
 import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
+import { LOCKS_ACTION_PREFIX, locksRoutes } from './slack/handlers/locks.js';
 import { openStore, type Store } from './store/database.js';
 import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
@@ -41,6 +45,7 @@ export interface StartOptions {
 }
 
 const DRAIN_MS = 5_000;
+const LOCKS_WATCH_QUEUE = 'locks-watch';
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -106,8 +111,18 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       settings: { timezone: config.timezone, zoneAliases: config.zoneAliases },
       log,
     });
+    const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
+    const locksDeps = { pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
+    const locksWatch = new LocksWatch(locksDeps);
+    const locks = locksRoutes(new LocksFlow({ ...locksDeps, watch: locksWatch }), log);
+    // Every replica upserts the same scheduler: one sampling round every 15 s in all.
+    queues.worker(LOCKS_WATCH_QUEUE, async () => locksWatch.tick(new Date()));
+    await queues
+      .queue(LOCKS_WATCH_QUEUE)
+      .upsertJobScheduler(LOCKS_WATCH_QUEUE, { every: WATCH_EVERY_MS }, { name: LOCKS_WATCH_QUEUE, opts: { removeOnComplete: true, removeOnFail: 100 } });
     registerListeners(edge.app, {
       services: { incidents, timeline, postmortem },
+      routes: { commands: { '/locks': locks.command }, actions: { [LOCKS_ACTION_PREFIX]: locks.action } },
       gateway: edge.gateway,
       inbox,
       inflight,
@@ -149,6 +164,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       }
       outbox.stop();
+      await locksService.close();
       await queues.close();
       // Last: once this replica is gone, the others take over what it still leased.
       await replica.stop();

@@ -119,12 +119,18 @@ const SLACK_FAMILIES = new Set([
   'files', 'pins', 'reactions', 'reminders', 'search', 'stars', 'team', 'usergroups', 'users', 'views', 'workflows',
 ]);
 
-describe.runIf(HAVE_SCHEMA || IN_CI)("manifest.yml against Slack's schema", () => {
+// Under CI the schema check may not be skipped: without the file it fails, saying why.
+if (IN_CI && !HAVE_SCHEMA) {
+  it("CI=true: Slack's manifest schema is there to check against", () => {
+    expect.fail(`no file at ${SCHEMA}: set FIREBREAK_SLACK_SCHEMA to Slack's manifest.schema.1.0.0.json`);
+  });
+}
+
+describe.runIf(HAVE_SCHEMA)("manifest.yml against Slack's schema", () => {
   let validate: ValidateFunction;
   let manifest: Manifest;
 
   beforeAll(() => {
-    if (!HAVE_SCHEMA) throw new Error(`CI=true: Slack's manifest schema must be checked, but there is no file at ${SCHEMA} (FIREBREAK_SLACK_SCHEMA)`);
     const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     // Draft-07 is Ajv's default dialect. The schema uses a non-standard `regex` keyword, so not

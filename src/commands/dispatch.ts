@@ -44,8 +44,10 @@ export async function runIncidentCommand(services: Services, ctx: CommandContext
       return incidents.setLead(ctx, command.userId);
     case 'timeline':
       return timeline.show(ctx, await incidents.forChannel(ctx.channelId));
-    case 'close':
-      return incidents.close(ctx, command.summary);
+    case 'close': {
+      const reply = await incidents.close(ctx, command.summary);
+      return { text: `${reply.text} The postmortem draft will be posted in this channel shortly.` };
+    }
     case 'list':
       return incidents.list(ctx);
     case 'help':

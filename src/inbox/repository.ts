@@ -29,18 +29,22 @@ const toEntry = (row: EntryRow): InboxEntry => ({
 export class InboxRepository {
   constructor(private readonly db: Queryable) {}
 
-  /** Records a delivery, leased to this replica; false when the key was delivered before. */
-  async record(key: string, kind: string, payload: object, me: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `INSERT INTO inbox (key, kind, payload, leased_by, attempts) VALUES ($1, $2, $3, $4, 1)
-       ON CONFLICT (key) DO NOTHING`,
-      [key, kind, JSON.stringify(payload), me],
+  /** Records deliveries, leased to this replica; per entry, false when its key was delivered before. */
+  async record(entries: readonly { key: string; kind: string; payload: object }[], me: string): Promise<boolean[]> {
+    const { rows } = await this.db.query<{ key: string }>(
+      `INSERT INTO inbox (key, kind, payload, leased_by, attempts)
+       SELECT key, kind, payload::jsonb, $4, 1 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(key, kind, payload)
+       ON CONFLICT (key) DO NOTHING
+       RETURNING key`,
+      [entries.map((e) => e.key), entries.map((e) => e.kind), entries.map((e) => JSON.stringify(e.payload)), me],
     );
-    return rowCount === 1;
+    // A key twice in one batch is inserted once: only its first delivery is new.
+    const fresh = new Set(rows.map((row) => row.key));
+    return entries.map((e) => fresh.delete(e.key));
   }
 
-  async markDone(key: string): Promise<void> {
-    await this.db.query("UPDATE inbox SET state = 'done', done_at = now(), leased_by = NULL WHERE key = $1", [key]);
+  async markDone(keys: readonly string[]): Promise<void> {
+    await this.db.query("UPDATE inbox SET state = 'done', done_at = now(), leased_by = NULL WHERE key = ANY($1::text[])", [keys]);
   }
 
   async markFailed(key: string, error: string): Promise<void> {

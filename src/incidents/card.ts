@@ -1,5 +1,5 @@
 import type { Block, SlackMessage } from '../ports/slack.js';
-import { escapeMrkdwn, mention, truncate } from '../text/mrkdwn.js';
+import { escapeAndTruncate, escapeMrkdwn, mention, truncate, truncateEscaped } from '../text/mrkdwn.js';
 import { slackDateToken } from '../time/format.js';
 import { severityLabel, type Incident } from './model.js';
 
@@ -10,9 +10,12 @@ const STATUS_EMOJI: Record<Incident['status'], string> = {
   resolved: ':white_check_mark:',
 };
 
+// A section's text may hold 3,000 characters, counted after escaping.
+const MAX_SUMMARY = 2_900;
+
 /** The channel topic: what someone glancing at the channel list needs. Slack allows 250 characters. */
 export function incidentTopic(incident: Incident): string {
-  return truncate(`${severityLabel(incident.severity)} · ${incident.status} · ${escapeMrkdwn(incident.title)}`, 250);
+  return truncateEscaped(`${severityLabel(incident.severity)} · ${incident.status} · ${escapeMrkdwn(incident.title)}`, 250);
 }
 
 /** The incident card posted once in the incident channel and updated in place as things change. */
@@ -36,7 +39,7 @@ export function incidentCard(incident: Incident, zone: string): SlackMessage {
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
   ];
   if (closed && incident.closeSummary) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Summary*\n${escapeMrkdwn(incident.closeSummary)}` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Summary*\n${escapeAndTruncate(incident.closeSummary, MAX_SUMMARY)}` } });
   }
   blocks.push({
     type: 'context',

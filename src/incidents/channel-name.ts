@@ -1,3 +1,4 @@
+import { withoutEmojiShortcodes } from '../text/emoji.js';
 import { wallClock } from '../time/zones.js';
 
 /** Slack's limit for channel names. */
@@ -7,11 +8,10 @@ const SUFFIX_ROOM = 7;
 
 /** Title → the part of a channel name Slack accepts: lowercase ASCII letters, digits and single hyphens. */
 export function slugify(title: string, maxLength: number): string {
-  const ascii = title
+  const ascii = withoutEmojiShortcodes(title)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/:[a-z0-9_+'-]+:/g, ' ')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   if (ascii.length <= maxLength) return ascii || 'incident';

@@ -1,3 +1,5 @@
+import { withoutEmojiShortcodes } from '../text/emoji.js';
+import { escapeAndTruncate } from '../text/mrkdwn.js';
 import { MAX_TITLE_LENGTH, SEVERITIES, STATUSES, type Severity, type Status } from './model.js';
 
 export type PageTarget = { kind: 'next' } | { kind: 'user'; userId: string } | { kind: 'tier'; tier: number };
@@ -35,6 +37,10 @@ export const USAGE = {
 
 type Kind = keyof typeof USAGE;
 
+// Error replies are mrkdwn: what they echo back is escaped (so `<!channel>` pings nobody) and kept short.
+const MAX_ECHO = 80;
+const quoted = (typed: string): string => `“${escapeAndTruncate(typed, MAX_ECHO)}”`;
+
 const fail = (kind: Kind, error: string): CommandParse => ({ ok: false, error, usage: USAGE[kind] });
 const ok = (command: IncidentCommand): CommandParse => ({ ok: true, command });
 
@@ -50,16 +56,13 @@ export function parseUserMention(token: string): string | null {
   return match?.[1] ?? null;
 }
 
-// Slack sends emoji typed in commands as :shortcodes:; they are decoration, not words.
-const EMOJI_SHORTCODE = /:[a-z0-9_+'-]+:/gi;
-
 /** Why a title cannot be used, or null when it is fine. */
 export function titleProblem(title: string): string | null {
   if (title.length === 0) return 'the incident needs a title';
   if (title.length > MAX_TITLE_LENGTH) {
     return `the title is ${title.length} characters long; keep it under ${MAX_TITLE_LENGTH}`;
   }
-  if (!/[\p{L}\p{N}]/u.test(title.replace(EMOJI_SHORTCODE, ''))) {
+  if (!/[\p{L}\p{N}]/u.test(withoutEmojiShortcodes(title, ''))) {
     return 'the title needs words, not only emoji or punctuation';
   }
   return null;
@@ -76,7 +79,7 @@ function parseOpen(rest: string): CommandParse {
   let title = rest;
   if (/^sev/i.test(first) && !/^sev[a-z]/i.test(first)) {
     const parsed = parseSeverity(first);
-    if (parsed === null) return fail('open', `“${first}” is not a severity: use sev1 (worst) to sev4`);
+    if (parsed === null) return fail('open', `${quoted(first)} is not a severity: use sev1 (worst) to sev4`);
     severity = parsed;
     title = afterFirst;
   }
@@ -91,7 +94,7 @@ function parsePage(rest: string): CommandParse {
   if (userId) return ok({ kind: 'page', target: { kind: 'user', userId } });
   const tier = /^tier\s+(\d+)$/i.exec(rest);
   if (tier && Number(tier[1]) >= 1) return ok({ kind: 'page', target: { kind: 'tier', tier: Number(tier[1]) } });
-  return fail('page', `“${rest}” is neither a @mention nor \`tier <n>\``);
+  return fail('page', `${quoted(rest)} is neither a @mention nor \`tier <n>\``);
 }
 
 /** Parses the text after `/incident` into a typed command, or says what is wrong and shows the right form. */
@@ -110,7 +113,7 @@ export function parseIncidentCommand(text: string): CommandParse {
       const [value, note] = splitFirst(rest);
       const status = value.toLowerCase();
       if (!(STATUSES as readonly string[]).includes(status)) {
-        return fail('status', value ? `“${value}” is not a status` : 'which status?');
+        return fail('status', value ? `${quoted(value)} is not a status` : 'which status?');
       }
       return ok({ kind: 'status', status: status as Status, text: note });
     }
@@ -118,7 +121,7 @@ export function parseIncidentCommand(text: string): CommandParse {
     case 'sev': {
       const severity = parseSeverity(rest);
       if (severity === null) {
-        return fail('severity', rest ? `“${rest}” is not a severity: use sev1 (worst) to sev4` : 'which severity?');
+        return fail('severity', rest ? `${quoted(rest)} is not a severity: use sev1 (worst) to sev4` : 'which severity?');
       }
       return ok({ kind: 'severity', severity });
     }
@@ -127,7 +130,7 @@ export function parseIncidentCommand(text: string): CommandParse {
       const userId = parseUserMention(rest);
       return userId
         ? ok({ kind: 'lead', userId })
-        : fail('lead', `“${rest}” is not a @mention of a person: type @ and pick them from the list`);
+        : fail('lead', `${quoted(rest)} is not a @mention of a person: type @ and pick them from the list`);
     }
     case 'page':
       return parsePage(rest);
@@ -141,7 +144,7 @@ export function parseIncidentCommand(text: string): CommandParse {
     default:
       return {
         ok: false,
-        error: `\`${word}\` is not an /incident command`,
+        error: `\`${escapeAndTruncate(word, MAX_ECHO)}\` is not an /incident command`,
         usage: 'Try `/incident help` for the list of commands.',
       };
   }

@@ -10,6 +10,8 @@ export const OUTBOX_QUEUE = 'outbox';
 const RECONCILE_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 const DELIVERY_CONCURRENCY = 8;
+// Another replica's worker may start our job, and ours never hears of it: trust a mark only this long.
+const SCHEDULED_TRUST_MS = 1_000;
 
 export interface OutboxMetrics {
   delivered(kind: string): void;
@@ -53,6 +55,8 @@ export class Outbox {
   private reconciler: NodeJS.Timeout | undefined;
   private wakeSeq = 0;
   private readonly draining = new Map<string, { again: boolean }>();
+  /** Lanes with a job queued by this replica that no worker has started yet, and since when. */
+  private readonly scheduled = new Map<string, number>();
 
   constructor(private readonly deps: OutboxDeps) {
     this.repo = new OutboxRepository(deps.pool);
@@ -75,19 +79,35 @@ export class Outbox {
   async wake(lanes: Iterable<string>): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
+    const now = Date.now();
+    // A lane whose job has not started yet will deliver this commit too: one job, not one per commit.
+    const due = [...new Set(lanes)].filter((lane) => now - (this.scheduled.get(lane) ?? -Infinity) > SCHEDULED_TRUST_MS);
+    for (const lane of due) this.scheduled.set(lane, now);
     await Promise.all(
-      [...new Set(lanes)].map((lane) =>
+      due.map((lane) =>
         queue.add('deliver', { lane }, { jobId: `w-${jobIdPart(lane)}-${this.deps.replicaId}-${(this.wakeSeq += 1)}` }),
       ),
-    ).catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'could not wake the outbox; the reconciler will'));
+    ).catch((error: unknown) => {
+      for (const lane of due) this.scheduled.delete(lane);
+      this.deps.log.warn({ err: String(error) }, 'could not wake the outbox; the reconciler will');
+    });
   }
 
   async start(): Promise<void> {
     const { queues } = this.deps;
     this.queue = queues.queue<LaneJob>(OUTBOX_QUEUE);
-    queues.worker<LaneJob>(OUTBOX_QUEUE, (job) => this.deliverLane(job.data.lane), { concurrency: DELIVERY_CONCURRENCY });
+    queues.worker<LaneJob>(
+      OUTBOX_QUEUE,
+      (job) => {
+        // From here on a commit needs a job of its own: this one may already be past it.
+        this.scheduled.delete(job.data.lane);
+        return this.deliverLane(job.data.lane);
+      },
+      { concurrency: DELIVERY_CONCURRENCY },
+    );
     const reconcile = async () => {
       const lanes = await this.repo.orphanedLanes(this.deps.replicaId);
+      for (const lane of lanes) this.scheduled.delete(lane);
       if (lanes.length > 0) await this.wake(lanes);
     };
     await reconcile().catch(() => undefined);

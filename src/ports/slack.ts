@@ -82,6 +82,8 @@ export interface SlackGateway {
   /** One message by its ts, top-level or in a thread; null when it is gone. */
   fetchMessage(channelId: string, ts: string): Promise<ChannelMessage | null>;
   openModal(triggerId: string, view: Record<string, unknown>): Promise<void>;
+  /** The members of a usergroup (S…) now (usergroups.users.list). */
+  usergroupMembers(usergroupId: string): Promise<string[]>;
   /** One page of a channel's top-level messages (conversations.history), newest first. */
   history(channelId: string, page: PageRequest): Promise<MessagePage>;
   /** One page of a thread, parent first (conversations.replies). */

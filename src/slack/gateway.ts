@@ -50,9 +50,13 @@ interface RawMessage {
   user?: string;
   text?: string;
   thread_ts?: string;
+  subtype?: string;
+  bot_id?: string;
+  reply_count?: number;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
+// Message text from the Web API is Slack-encoded, as in events: decoded here, at the edge.
 function toChannelMessage(raw: RawMessage | undefined, ts: string): ChannelMessage | null {
   if (!raw || raw.ts !== ts) return null;
   return { ts, userId: raw.user ?? null, text: decodeSlackText(raw.text ?? ''), threadTs: raw.thread_ts ?? null };
@@ -158,6 +162,10 @@ export function webClientGateway(client: WebClient): SlackGateway {
         client.conversations.replies({ channel, ts, latest: ts, oldest: ts, inclusive: true, limit: 1 }),
       );
       return toChannelMessage(replies.messages?.find((m) => m.ts === ts), ts);
+    },
+    async usergroupMembers(usergroup) {
+      const result = await call('usergroups.users.list', () => client.usergroups.users.list({ usergroup }));
+      return result.users ?? [];
     },
     async openModal(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as unknown as webApi.View }));

@@ -19,7 +19,7 @@ export interface StoreOptions {
 }
 
 /** Opens the bot's own PostgreSQL (embedded when no URL is given) and brings its schema up to date. */
-export async function openStore({ databaseUrl, dataDir, log, poolSize = 10 }: StoreOptions): Promise<Store> {
+export async function openStore({ databaseUrl, dataDir, log, poolSize = 20 }: StoreOptions): Promise<Store> {
   const embedded = databaseUrl === null ? await startEmbeddedPostgres(dataDir, log) : null;
   const url = databaseUrl ?? embedded!.url;
   // A bounded wait for a connection: a command must hear "database unavailable" within Slack's 3 s.

@@ -8,7 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+const ALL: Migration[] = [
   {
     version: 1,
     name: 'incidents',
@@ -163,4 +163,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX channel_messages_thread ON channel_messages (channel_id, thread_ts) WHERE thread_ts IS NOT NULL;
     `,
   },
+  {
+    // Numbered as assigned to /locks; the runner applies missing versions, in version order.
+    version: 3,
+    name: 'locks watches',
+    sql: `
+      -- /locks watch: one watcher per incident and database, re-sampled by one scheduled job.
+      CREATE TABLE locks_watches (
+        incident_id bigint NOT NULL REFERENCES incidents (id),
+        database text NOT NULL,
+        channel_id text NOT NULL,
+        started_by text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        stopped_at timestamptz,
+        -- The picture last posted (roots and their counts): a new post only when it changes.
+        last_key text,
+        PRIMARY KEY (incident_id, database)
+      );
+    `,
+  },
 ];
+
+// Entries land from parallel branches in any order; they are applied by version.
+export const MIGRATIONS: readonly Migration[] = ALL.sort((a, b) => a.version - b.version);

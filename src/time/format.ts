@@ -1,6 +1,6 @@
 // The one place that turns instants into text (cards, timeline, postmortem), so every time
 // the bot writes carries its zone abbreviation and a correct 12- or 24-hour form.
-import { wallClock, zoneOffsetMs, type WallClock } from './zones.js';
+import { fixedOffsetMinutes, resolveZoneToken, wallClock, zoneOffsetMs, type WallClock } from './zones.js';
 
 interface ZoneNames {
   std: string;
@@ -145,13 +145,8 @@ function numericName(offsetMinutes: number): string {
 
 const shortNameCache = new Map<string, Intl.DateTimeFormat>();
 
-/**
- * The abbreviation people use for `zone` at `instant`: EAT, EDT/EST, CET/CEST, GMT/BST,
- * IST (Kolkata), AEST/AEDT. Unlisted zones use Intl's name when it is letters (most of the
- * Americas), else the offset: `UTC+3`, `UTC+05:30`.
- */
-export function zoneAbbreviation(instant: Date, zone: string): string {
-  const offset = Math.round(zoneOffsetMs(instant, zone) / 60_000);
+/** The name people use for `zone` at `instant` (curated, else Intl's when it is letters), if any. */
+function customaryName(instant: Date, zone: string, offset: number): string | null {
   const names = ZONE_NAMES[zone];
   if (names) {
     if (offset === names.stdOffset) return names.std;
@@ -163,8 +158,25 @@ export function zoneAbbreviation(instant: Date, zone: string): string {
     shortNameCache.set(zone, f);
   }
   const intlName = f.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  if (/^[A-Z]{2,5}$/.test(intlName) && !(intlName === 'GMT' && offset !== 0)) return intlName;
-  return numericName(offset);
+  return /^[A-Z]{2,5}$/.test(intlName) ? intlName : null;
+}
+
+/** The parser reads `name` back as a zone on `offset` at `instant` (not ambiguous, not another offset). */
+function readsBackAs(name: string, instant: Date, offset: number): boolean {
+  const r = resolveZoneToken(name);
+  return (r.kind === 'alias' || r.kind === 'iana') && Math.round(zoneOffsetMs(instant, r.zone) / 60_000) === offset;
+}
+
+/**
+ * The abbreviation people use for `zone` at `instant`: EAT, EDT/EST, CET/CEST, GMT, AEST/AEDT,
+ * or Intl's name when it is letters (most of the Americas). Every time the bot writes can be
+ * pasted back into a note, so a name the parser would refuse or read as another offset (IST,
+ * BST, NST, CST for Shanghai, EST for Panama in July) gives way to the offset: `UTC+05:30`, `UTC+1`.
+ */
+export function zoneAbbreviation(instant: Date, zone: string): string {
+  const offset = Math.round(zoneOffsetMs(instant, zone) / 60_000);
+  const name = fixedOffsetMinutes(zone) === null ? customaryName(instant, zone, offset) : null;
+  return name !== null && readsBackAs(name, instant, offset) ? name : numericName(offset);
 }
 
 export interface FormatOptions {

@@ -3,6 +3,7 @@
 // depends on the process `TZ` (all wall-clock work goes through Intl with explicit zones).
 import { formatInstant, zoneAbbreviation } from './format.js';
 import {
+  fixedOffsetZone,
   isIanaZone,
   looksLikeIanaName,
   resolveZoneToken,
@@ -83,6 +84,8 @@ const RE = {
   separatorAhead: /\s*(?:[:,;]|[-–—](?:\s|$))/y,
   separator: /\s*(?:[:,;.]|--?(?=\s|$)|[–—])?\s*/y,
   offsetZone: /^(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?$/i,
+  // A bare ISO 8601 offset after a time: "12:34 +05:45".
+  bareOffset: /\s+([+-])(\d{2}):(\d{2})(?=$|\s|[:,;()–—])/y,
   // An ISO 8601 offset glued to the time of an ISO date: 2023-07-23T12:34+03:00.
   isoOffset: /([+-])(\d{2}):?(\d{2})(?=$|\s|[:,;()–—])/y,
 };
@@ -247,6 +250,16 @@ export function wallClockToInstants(w: WallClock, zone: string): Reading[] {
   ];
 }
 
+/**
+ * In a DST overlap a typed abbreviation tells the two readings apart ("01:30 EST" is the second
+ * 01:30 in New York that night, "01:30 EDT" the first): keep the readings it names, if any.
+ */
+function readingsNamed(readings: Reading[], choice: ZoneChoice): Reading[] {
+  if (choice.alias === undefined || readings.length < 2) return readings;
+  const named = readings.filter((r) => zoneAbbreviation(new Date(r.instant), choice.zone) === choice.alias);
+  return named.length > 0 ? named.map(({ instant }) => ({ instant })) : readings;
+}
+
 function chooseZone(ctx: ParseContext): ZoneChoice {
   if (ctx.userZone !== null && isIanaZone(ctx.userZone)) return { zone: ctx.userZone, source: 'user' };
   return { zone: ctx.teamZone, source: 'team' };
@@ -260,22 +273,23 @@ interface ZoneToken {
   error?: ParseResult;
 }
 
-/** A fixed UTC offset (`UTC+3`, `+03:00`) as a zone: `[, sign, hours, minutes?]` of a match. */
+/** A fixed UTC offset (`UTC+3`, `UTC+5:30`, `+05:45`) as a zone: `[, sign, hours, minutes?]` of a match. */
 function offsetZoneToken(offset: RegExpExecArray, token: string, end: number): ZoneToken {
   const hours = Number(offset[2]);
   const minutes = offset[3] === undefined ? 0 : Number(offset[3]);
-  if (minutes !== 0 || hours > 14) {
+  const east = offset[1] === '+';
+  // Offsets in use run from UTC-12 to UTC+14.
+  if (minutes > 59 || hours * 60 + minutes > (east ? 14 : 12) * 60) {
     return {
       choice: null,
       end,
       error: fail(
-        `${quote(token)} is an offset, not a time zone; only whole-hour offsets up to 14 can be read`,
-        'write an IANA name such as Asia/Kolkata or Asia/Kathmandu',
+        `${quote(token)} is not a UTC offset: offsets run from UTC-12:00 to UTC+14:00`,
+        'write an offset such as UTC+5:30 or +05:45, or an IANA name such as Asia/Kolkata',
       ),
     };
   }
-  // Etc/GMT signs are inverted: UTC+3 is Etc/GMT-3.
-  const zone = hours === 0 ? 'UTC' : `Etc/GMT${offset[1] === '+' ? '-' : '+'}${hours}`;
+  const zone = fixedOffsetZone((east ? 1 : -1) * (hours * 60 + minutes));
   return { choice: { zone, source: 'explicit' }, token, end };
 }
 
@@ -283,7 +297,7 @@ function offsetZoneToken(offset: RegExpExecArray, token: string, end: number): Z
  * Reads an optional zone token after the time. Rules, so ordinary words stay text:
  * - "(…)" always names a zone;
  * - a word with "/" names a zone if it looks like one (see looksLikeIanaName);
- * - `UTC+3` / `GMT-5` name fixed offsets (whole hours: an Etc/GMT zone);
+ * - `UTC+3`, `GMT-5`, `UTC+5:30` and a bare `+05:45` name fixed offsets;
  * - a known abbreviation names a zone when written in capitals, or in any case when a
  *   separator follows ("12:34 est: …"), so "12:34pm eat lunch" stays text;
  * - an unknown word is refused as a zone only if it has the shape of one (NOT_ZONES).
@@ -294,7 +308,10 @@ function readZoneToken(s: string, at: number, ctx: ParseContext): ZoneToken {
   const paren = match(RE.parenZone, s, at);
   const plain = paren ? null : match(RE.zone, s, at);
   const m = paren ?? plain;
-  if (!m) return { choice: null, end: at };
+  if (!m) {
+    const bare = match(RE.bareOffset, s, at);
+    return bare ? offsetZoneToken(bare, bare[0].trim(), at + bare[0].length) : { choice: null, end: at };
+  }
   let token = m[1] ?? '';
   let end = at + m[0].length;
   if (!paren) {
@@ -471,7 +488,9 @@ function parseAt(s: string, start: number, ctx: ParseContext): ParseResult | nul
     // The latest such wall-clock moment not after now (within the clock-skew grace).
     for (let back = 0; back <= 3 && reading === undefined; back += 1) {
       const d = addDays(today, -back);
-      const ok = wallClockToInstants(at(d.year, d.month, d.day), zone).filter((r) => r.instant <= now + FUTURE_GRACE_MS);
+      const ok = readingsNamed(wallClockToInstants(at(d.year, d.month, d.day), zone), choice).filter(
+        (r) => r.instant <= now + FUTURE_GRACE_MS,
+      );
       reading = ok[ok.length - 1];
     }
   } else {
@@ -493,8 +512,8 @@ function parseAt(s: string, start: number, ctx: ParseContext): ParseResult | nul
       const bad = checkDate(y, mo, d, date.text);
       if (bad) return bad;
     }
-    // An explicit date in a DST overlap: the first occurrence.
-    reading = wallClockToInstants(at(y, mo, d), zone)[0];
+    // An explicit date in a DST overlap: the first occurrence, unless the abbreviation says which.
+    reading = readingsNamed(wallClockToInstants(at(y, mo, d), zone), choice)[0];
   }
   if (reading === undefined) return fail(`${quote(typedAll)} could not be placed in ${zone}`);
   if (reading.instant > now + FUTURE_GRACE_MS) {

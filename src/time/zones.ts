@@ -228,8 +228,34 @@ export function resolveZoneToken(
   return { kind: 'unknown' };
 }
 
+// A fixed offset with minutes (UTC+05:30, UTC-03:30) has no Etc/ zone in the tz database and
+// Node 20's Intl refuses "+05:30" as a timeZone, so such zones are computed here by arithmetic.
+const FIXED_OFFSET_ZONE = /^UTC([+-])(\d{2}):(\d{2})$/;
+
+/** Minutes east of UTC of a fixed-offset zone written `UTC±HH:MM`, or null for any other zone. */
+export function fixedOffsetMinutes(zone: string): number | null {
+  const m = FIXED_OFFSET_ZONE.exec(zone);
+  if (!m) return null;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+/**
+ * The zone for a fixed UTC offset (minutes east): `UTC` for zero, the IANA `Etc/GMT∓h` zone for
+ * whole hours (its sign is inverted: UTC+3 is Etc/GMT-3), else `UTC±HH:MM`.
+ */
+export function fixedOffsetZone(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  if (abs % 60 === 0) return `Etc/GMT${minutes > 0 ? '-' : '+'}${abs / 60}`;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `UTC${minutes > 0 ? '+' : '-'}${two(Math.trunc(abs / 60))}:${two(abs % 60)}`;
+}
+
 /** Wall clock of `instant` in `zone`. Throws RangeError for an unknown zone. */
 export function wallClock(instant: Date, zone: string): WallClock {
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== null) return wallClock(new Date(instant.getTime() + fixed * 60_000), 'UTC');
   const parts = partsFormatter(zone).formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const p = parts.find((x) => x.type === type);
@@ -251,6 +277,8 @@ export function wallToUtcMs(w: WallClock): number {
 
 /** UTC offset of `zone` at `instant`, in milliseconds (east positive: EAT is +3 h). */
 export function zoneOffsetMs(instant: Date, zone: string): number {
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== null) return fixed * 60_000;
   const ms = instant.getTime();
   const whole = ms - (((ms % 1000) + 1000) % 1000);
   return wallToUtcMs(wallClock(new Date(whole), zone)) - whole;

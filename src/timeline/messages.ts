@@ -19,12 +19,27 @@ export class MessageLog {
   constructor(private readonly db: Queryable) {}
 
   async record(channelId: string, message: ChannelMessage): Promise<void> {
-    await this.db.query(
+    await this.recordIfNew(channelId, message);
+  }
+
+  /** Like `record`, and says whether it was new (the backfill counts what it added). */
+  async recordIfNew(channelId: string, message: ChannelMessage): Promise<boolean> {
+    const { rowCount } = await this.db.query(
       `INSERT INTO channel_messages (channel_id, ts, user_id, text, thread_ts, posted_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (channel_id, ts) DO NOTHING`,
       [channelId, message.ts, message.userId, message.text, message.threadTs, tsToDate(message.ts)],
     );
+    return rowCount === 1;
+  }
+
+  /** Every kept message of a channel, oldest first. */
+  async list(channelId: string): Promise<ChannelMessage[]> {
+    const { rows } = await this.db.query<MessageRow>(
+      'SELECT ts, user_id, text, thread_ts FROM channel_messages WHERE channel_id = $1 AND NOT deleted ORDER BY posted_at, ts',
+      [channelId],
+    );
+    return rows.map((row) => ({ ts: row.ts, userId: row.user_id, text: row.text, threadTs: row.thread_ts }));
   }
 
   /**

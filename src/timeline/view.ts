@@ -1,12 +1,15 @@
 import type { Block, SlackMessage } from '../ports/slack.js';
-import { escapeMrkdwn, mention, truncate } from '../text/mrkdwn.js';
+import { escapeAndTruncate, mention } from '../text/mrkdwn.js';
 import { formatInstant } from '../time/format.js';
 import type { TimelineEvent, TimelineIncident } from './model.js';
 
 /** Events per page: one section block each keeps a page far inside Slack's 50-block limit. */
 export const TIMELINE_PAGE_SIZE = 20;
-// A section's text may hold 3,000 characters; the time and author take some of that.
+// A section's text may hold 3,000 characters, counted after escaping; the time, author and typed
+// time take the rest.
 const MAX_EVENT_TEXT = 2_500;
+const MAX_TYPED_TIME = 100;
+const MAX_HEADING_TITLE = 500;
 export const TIMELINE_PAGE_ACTION = 'timeline_page';
 
 const KIND_LABEL: Record<TimelineEvent['kind'], string> = {
@@ -25,12 +28,12 @@ const KIND_LABEL: Record<TimelineEvent['kind'], string> = {
 /** The event's own words, with user text escaped and only the bot's own markup left active. */
 export function describeEvent(event: TimelineEvent): string {
   if (event.kind === 'lead' && typeof event.data['to'] === 'string') return `lead is now ${mention(event.data['to'])}`;
-  return escapeMrkdwn(truncate(event.text, MAX_EVENT_TEXT));
+  return escapeAndTruncate(event.text, MAX_EVENT_TEXT);
 }
 
 export function timelineLine(event: TimelineEvent, zone: string): string {
   const by = event.authorId ? ` · ${mention(event.authorId)}` : '';
-  const typed = event.typedTime ? ` _(typed “${escapeMrkdwn(event.typedTime)}”)_` : '';
+  const typed = event.typedTime ? ` _(typed “${escapeAndTruncate(event.typedTime, MAX_TYPED_TIME)}”)_` : '';
   return `*${formatInstant(event.occurredAt, zone)}* ${KIND_LABEL[event.kind]}${by}\n${describeEvent(event)}${typed}`;
 }
 
@@ -52,7 +55,7 @@ export function timelinePage(
   page: number,
 ): SlackMessage {
   const { pages, current } = pageOf(total, page);
-  const heading = `*Timeline of incident #${incident.id}: ${escapeMrkdwn(incident.title)}*\nTimes in ${zone}${
+  const heading = `*Timeline of incident #${incident.id}: ${escapeAndTruncate(incident.title, MAX_HEADING_TITLE)}*\nTimes in ${zone}${
     pages > 1 ? ` · page ${current + 1} of ${pages}` : ''
   } · ${total} event${total === 1 ? '' : 's'}`;
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];

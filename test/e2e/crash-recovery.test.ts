@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, healthy, runBot, type Running } from '../support/bot-process.js';
+import { botEnv, freePort, healthy, runBot, type Running } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { settled } from '../support/harness.js';
@@ -42,14 +42,7 @@ afterAll(async () => {
 
 async function startBot(): Promise<{ proc: Running; driver: SlackDriver }> {
   const port = await freePort();
-  const proc = runBot({
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    PORT: String(port),
-    DATABASE_URL: db.url,
-    FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
-  });
+  const proc = runBot(botEnv(fake, { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') }));
   running.push(proc);
   const url = `http://127.0.0.1:${port}`;
   await healthy(url, proc);

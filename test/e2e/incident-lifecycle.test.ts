@@ -294,6 +294,18 @@ describe('bad input and Slack failures', () => {
     for (const name of names) expect(name).toMatch(SLACK_NAME);
   });
 
+  it.each([
+    ['open sev1', 'sev1'],
+    ['open SEV4', 'sev4'],
+    ['open', 'sev2'],
+  ])('presets the modal of %j to the severity typed (%s)', async (text, severity) => {
+    const result = await h.driver.slashCommand({ text, userId: ALICE, channelId: general });
+    expect(result.status).toBe(200);
+    const opened = await h.fake.waitFor(() => h.fake.openedViews().find((v) => v.triggerId === result.triggerId), 5_000);
+    const blocks = opened.view.blocks as { block_id?: string; element?: { initial_option?: { value: string } } }[];
+    expect(blocks.find((b) => b.block_id === 'severity')?.element?.initial_option?.value).toBe(severity);
+  });
+
   it('opens the modal for a title-less open, and checks the title it gets back', async () => {
     const result = await h.driver.slashCommand({ text: 'open', userId: ALICE, channelId: general });
     expect(result.status).toBe(200);

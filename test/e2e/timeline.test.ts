@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../support/harness.js';
+import { validateMessageBlocks } from '../support/fake-slack/blocks.js';
+import { eventually, settled, startHarness, type Harness } from '../support/harness.js';
 
 const NAIROBI = 'U0NAIROBI1';
 const NEW_YORK = 'U0NEWYORK1';
@@ -189,6 +190,64 @@ describe('the timeline', () => {
       return rows.length === 2 && rows[1]!.deleted && rows[0]!.text.endsWith('db-1') ? rows : undefined;
     });
     expect(rows.map((r) => r.channel_id)).toEqual([channel, channel]);
+  });
+
+  it('does not capture its own edits (the card) as channel history', async () => {
+    const channel = await openIncident('Own edits');
+    const { rows: incidents } = await h.db.query<{ card_ts: string }>('SELECT card_ts FROM incidents WHERE channel_id = $1', [channel]);
+    const cardTs = incidents[0]!.card_ts;
+    await h.driver.event({
+      type: 'message',
+      subtype: 'message_changed',
+      channel,
+      ts: `${Math.floor(Date.now() / 1000)}.000950`,
+      message: { ts: cardTs, bot_id: h.fake.botId, user: h.fake.botUserId, text: 'SEV1 incident', edited: { user: h.fake.botUserId, ts: cardTs } },
+    });
+    const person = h.fake.postAsUser(channel, NAIROBI, 'after the card edit');
+    await h.driver.event(h.fake.messageEvent(person));
+    await eventually(async () => {
+      const { rows } = await h.db.query('SELECT 1 FROM channel_messages WHERE ts = $1', [person.ts]);
+      return rows.length > 0 ? rows : undefined;
+    });
+    const { rows } = await h.db.query('SELECT 1 FROM channel_messages WHERE channel_id = $1 AND ts = $2', [channel, cardTs]);
+    expect(rows).toEqual([]);
+  });
+
+  it('shows text Slack sent encoded as it was typed: decoded once, stored plain, escaped once', async () => {
+    const channel = await openIncident('Encoding');
+    // The person typed `a < b & c`; Slack sends command text with &, < and > encoded.
+    await command(NAIROBI, channel, 'note a &lt; b &amp; c');
+    await settled(h.db);
+    const echo = h.fake.messages(channel).find((m) => m.text?.includes('noted'));
+    expect(echo?.text).toMatch(/: a &lt; b &amp; c$/);
+    const { rows } = await h.db.query<{ text: string }>(
+      `SELECT text FROM timeline_events WHERE kind = 'note' AND incident_id = (SELECT id FROM incidents WHERE channel_id = $1)`,
+      [channel],
+    );
+    expect(rows.map((r) => r.text)).toEqual(['a < b & c']);
+
+    const timeline = JSON.stringify(await command(NAIROBI, channel, 'timeline'));
+    expect(timeline).toContain('a &lt; b &amp; c');
+    expect(timeline).not.toMatch(/&amp;(?:lt|gt|amp);/);
+  });
+
+  it('keeps a page valid when a pinned message is full of characters that escaping lengthens', async () => {
+    const channel = await openIncident('Escaped length');
+    // 3,000 `<` typed: Slack sends and stores them as 3,000 `&lt;`.
+    const message = h.fake.postAsUser(channel, TOKYO, '&lt;'.repeat(3_000));
+    await h.driver.event(h.fake.messageEvent(message));
+    await h.driver.event(h.fake.reactAsUser(channel, message.ts, TOKYO, 'pushpin'));
+    await eventually(async () => {
+      const { rows } = await h.db.query(`SELECT 1 FROM timeline_events WHERE kind = 'pinned' AND source_ts = $1`, [message.ts]);
+      return rows.length > 0 ? rows : undefined;
+    });
+
+    const timeline = await command(NAIROBI, channel, 'timeline');
+    expect(() => validateMessageBlocks(timeline['blocks'])).not.toThrow();
+    const pinned = eventLines(timeline).find((line) => line.includes(':pushpin: pinned'))!;
+    expect(pinned.length).toBeLessThanOrEqual(3_000);
+    const body = pinned.split('\n')[1]!;
+    expect(body).toMatch(/^(?:&lt;)+…$/);
   });
 
   it('pages a long timeline instead of cutting it, latest page first', async () => {

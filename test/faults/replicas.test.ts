@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { freePort, healthy, runBot, type Running } from '../support/bot-process.js';
+import { botEnv, freePort, healthy, runBot, type Running } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { eventually, settled } from '../support/harness.js';
@@ -37,15 +37,13 @@ beforeAll(async () => {
   const urls: string[] = [];
   for (let i = 0; i < 3; i += 1) {
     const port = await freePort();
-    const proc = runBot({
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      PORT: String(port),
-      DATABASE_URL: db.url,
-      ...(redisUrl ? { REDIS_URL: redisUrl, FIREBREAK_QUEUE_PREFIX: prefix } : {}),
-      FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
-    });
+    const proc = runBot(
+      botEnv(
+        fake,
+        { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') },
+        redisUrl ? { REDIS_URL: redisUrl, FIREBREAK_QUEUE_PREFIX: prefix } : {},
+      ),
+    );
     replicas.push(proc);
     urls.push(`http://127.0.0.1:${port}`);
     // One at a time: each start migrates under an advisory lock, and the test reads better.

@@ -40,6 +40,16 @@ describe('incident card', () => {
     expect(incidentTopic(incident)).toBe('SEV1 · identified · DB &lt;!channel&gt; &amp; &lt;@U123&gt; locked');
   });
 
+  it('cuts the topic and summary after escaping, never inside an entity', () => {
+    const angry = { ...incident, title: '<'.repeat(150), state: 'closed' as const, closeSummary: '&'.repeat(3_000) };
+    const topic = incidentTopic(angry);
+    expect(topic.length).toBeLessThanOrEqual(250);
+    expect(topic).toMatch(/^SEV1 · identified · (?:&lt;)+…$/);
+    const summary = mrkdwnTexts(incidentCard(angry, 'UTC').blocks).find((t) => t.startsWith('*Summary*'))!;
+    expect(summary.length).toBeLessThanOrEqual(3_000);
+    expect(summary).toMatch(/^\*Summary\*\n(?:&amp;)+…$/);
+  });
+
   it('shows the resolution and summary once closed', () => {
     const closed = { ...incident, state: 'closed' as const, status: 'resolved' as const, closedAt: new Date('2023-07-23T11:21:00Z'), closeSummary: 'killed <pid 42>' };
     const texts = mrkdwnTexts(incidentCard(closed, 'Africa/Nairobi').blocks).join('\n');

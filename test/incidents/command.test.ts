@@ -54,6 +54,23 @@ describe('parseIncidentCommand', () => {
   });
 });
 
+describe('error replies', () => {
+  it.each([
+    ['status <!channel>', '“&lt;!channel&gt;” is not a status'],
+    ['severity a<b&c', '“a&lt;b&amp;c” is not a severity'],
+    ['lead <!here>', '“&lt;!here&gt;” is not a @mention'],
+    ['<!everyone>', '`&lt;!everyone&gt;` is not an /incident command'],
+  ])('escape the text they echo: %j', (text, error) => {
+    const result = parseIncidentCommand(text);
+    expect(result.ok ? null : result.error).toContain(error);
+  });
+
+  it('keep what they echo short', () => {
+    const result = parseIncidentCommand(`status ${'<'.repeat(1_000)}`);
+    expect(result.ok ? null : result.error.length).toBeLessThan(200);
+  });
+});
+
 describe('titleProblem', () => {
   it('accepts titles in any script', () => {
     expect(titleProblem('Zahlungen schlagen fehl')).toBeNull();

@@ -47,3 +47,20 @@ export async function healthy(url: string, proc: Running, timeoutMs = 30_000): P
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The environment of a bot on `port` talking to a fake Slack, with a store and a config file. */
+export function botEnv(
+  fake: { botToken: string; apiUrl: string },
+  settings: { signingSecret: string; port: number; databaseUrl: string; configPath: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_SIGNING_SECRET: settings.signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: String(settings.port),
+    DATABASE_URL: settings.databaseUrl,
+    FIREBREAK_CONFIG: settings.configPath,
+    ...extra,
+  };
+}

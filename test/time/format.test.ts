@@ -9,22 +9,26 @@ describe('zoneAbbreviation', () => {
     ['Africa/Nairobi', 'EAT', 'EAT'],
     ['America/New_York', 'EST', 'EDT'],
     ['America/Los_Angeles', 'PST', 'PDT'],
-    ['America/Chicago', 'CST', 'CDT'],
-    ['America/Phoenix', 'MST', 'MST'],
+    ['America/Chicago', 'UTC-6', 'CDT'],
+    ['America/Phoenix', 'MST', 'UTC-7'],
     ['Europe/Berlin', 'CET', 'CEST'],
     ['Europe/Paris', 'CET', 'CEST'],
-    ['Europe/London', 'GMT', 'BST'],
-    ['Europe/Dublin', 'GMT', 'IST'],
-    ['Asia/Kolkata', 'IST', 'IST'],
-    ['Asia/Calcutta', 'IST', 'IST'],
+    ['Europe/London', 'GMT', 'UTC+1'],
+    ['Europe/Dublin', 'GMT', 'UTC+1'],
+    ['Asia/Kolkata', 'UTC+05:30', 'UTC+05:30'],
+    ['Asia/Calcutta', 'UTC+05:30', 'UTC+05:30'],
     ['Asia/Tokyo', 'JST', 'JST'],
     ['Australia/Sydney', 'AEDT', 'AEST'],
     ['Pacific/Auckland', 'NZDT', 'NZST'],
     ['UTC', 'UTC', 'UTC'],
     ['Asia/Kathmandu', 'UTC+05:45', 'UTC+05:45'],
     ['Etc/GMT-3', 'UTC+3', 'UTC+3'],
+    ['UTC+05:30', 'UTC+05:30', 'UTC+05:30'],
+    ['America/St_Johns', 'UTC-03:30', 'NDT'],
     ['America/Bogota', 'UTC-5', 'UTC-5'],
-    ['America/Regina', 'CST', 'CST'],
+    ['America/Regina', 'UTC-6', 'UTC-6'],
+    // Names the parser would refuse as ambiguous (CST, IST, BST, NST) or read as another offset
+    // (MST is Denver, on MDT in July) are written as offsets, so a pasted time reads back.
   ])('%s: %s in January, %s in July', (zone, jan, jul) => {
     expect(zoneAbbreviation(JAN, zone)).toBe(jan);
     expect(zoneAbbreviation(JUL, zone)).toBe(jul);

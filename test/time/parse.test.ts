@@ -134,6 +134,20 @@ const CASES: Case[] = [
     want: { at: '2024-07-15T07:00:00Z', zone: 'Africa/Kampala', source: 'alias', rest: 'configured alias overrides the built-in' },
   },
   { input: '13:17 UTC+3 offset', want: { at: '2024-07-15T10:17:00Z', zone: 'Etc/GMT-3', source: 'explicit', rest: 'offset' } },
+  // in a DST overlap the abbreviation says which of the two readings is meant
+  { input: '2023-11-05 01:30 EDT x', want: { at: '2023-11-05T05:30:00Z', zone: 'America/New_York', source: 'alias', rest: 'x' } },
+  { input: '2023-11-05 01:30 EST x', want: { at: '2023-11-05T06:30:00Z', zone: 'America/New_York', source: 'alias', rest: 'x' } },
+  // offsets with minutes
+  { input: '12:34 UTC+5:30 x', want: { at: '2024-07-15T07:04:00Z', zone: 'UTC+05:30', source: 'explicit', rest: 'x' } },
+  { input: '12:34 UTC+05:45 x', want: { at: '2024-07-15T06:49:00Z', zone: 'UTC+05:45', source: 'explicit', rest: 'x' } },
+  { input: '08:34 GMT-3 x', want: { at: '2024-07-15T11:34:00Z', zone: 'Etc/GMT+3', source: 'explicit', rest: 'x', typed: '08:34 GMT-3' } },
+  { input: '08:04 UTC-03:30: x', want: { at: '2024-07-15T11:34:00Z', zone: 'UTC-03:30', source: 'explicit', rest: 'x' } },
+  { input: '12:34 +05:45 x', want: { at: '2024-07-15T06:49:00Z', zone: 'UTC+05:45', source: 'explicit', rest: 'x', typed: '12:34 +05:45' } },
+  { input: '08:34 -03:00: x', want: { at: '2024-07-15T11:34:00Z', zone: 'Etc/GMT+3', source: 'explicit', rest: 'x' } },
+  {
+    input: '2023-07-23T12:34+05:30 from the app log',
+    want: { at: '2023-07-23T07:04:00Z', zone: 'UTC+05:30', source: 'explicit', rest: 'from the app log', typed: '2023-07-23T12:34+05:30' },
+  },
   {
     input: '12:34 pm EAT. Users reported slowness',
     want: { at: '2024-07-15T09:34:00Z', zone: NBO, source: 'alias', rest: 'Users reported slowness', typed: '12:34 pm EAT' },
@@ -282,8 +296,10 @@ const CASES: Case[] = [
   { input: '10:00 XYZT x', want: { error: 'unknown time zone “XYZT”' } },
   { input: '10:00 Africa/Nairobbi x', want: { error: 'unknown time zone “Africa/Nairobbi”' } },
   { input: '10:00 (XYZ) x', want: { error: 'unknown time zone “XYZ”' } },
-  { input: '13:17 UTC+05:30 x', want: { error: 'is an offset, not a time zone' } },
-  { input: '2023-07-23T12:34+05:30 x', want: { error: '“+05:30” is an offset, not a time zone' } },
+  { input: '13:17 UTC+15 x', want: { error: '“UTC+15” is not a UTC offset' } },
+  { input: '13:17 UTC-13 x', want: { error: '“UTC-13” is not a UTC offset' } },
+  { input: '13:17 UTC+05:75 x', want: { error: '“UTC+05:75” is not a UTC offset' } },
+  { input: '2023-07-23T12:34+15:00 x', want: { error: '“+15:00” is not a UTC offset' } },
 ];
 
 function run(c: Case): ParseResult {

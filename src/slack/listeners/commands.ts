@@ -50,7 +50,7 @@ export function registerCommands(
         // The trigger lives 3 s: the modal opens now, outside the inbox; its submission is recorded.
         await ack();
         void inflight.track(
-          slack.openModal(command.trigger_id, openIncidentModal(command.channel_id)).then(
+          slack.openModal(command.trigger_id, openIncidentModal(command.channel_id, typed.severity)).then(
             () => metrics.commands.inc({ command: 'open', outcome: 'ok' }),
             (error: unknown) => {
               metrics.commands.inc({ command: 'open', outcome: 'error' });

@@ -11,8 +11,8 @@ const option = (severity: Severity) => ({
   value: `sev${severity}`,
 });
 
-/** The modal `/incident open` shows when typed without a title. */
-export function openIncidentModal(originChannelId: string): Record<string, unknown> {
+/** The modal `/incident open` shows when typed without a title, preset to the severity typed (sev2 if none). */
+export function openIncidentModal(originChannelId: string, severity: Severity): Record<string, unknown> {
   return {
     type: 'modal',
     callback_id: OPEN_MODAL_CALLBACK,
@@ -39,7 +39,7 @@ export function openIncidentModal(originChannelId: string): Record<string, unkno
         element: {
           type: 'static_select',
           action_id: SEVERITY_ACTION,
-          initial_option: option(2),
+          initial_option: option(severity),
           options: SEVERITIES.map(option),
         },
       },
