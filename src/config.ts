@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { escalationSchema, toEscalationSettings, type EscalationSettings } from './escalation/settings.js';
 import { locksFileSchema, resolveLocksSettings, type LocksSettings } from './locks/settings.js';
+import { postmortemSchema, type PostmortemConfig } from './postmortem/settings.js';
 import { isIanaZone } from './time/zones.js';
 
 export type { LockDatabase, LocksSettings, ShowQuery } from './locks/settings.js';
@@ -29,6 +30,7 @@ export interface Config {
   escalation: EscalationSettings;
   locks: LocksSettings;
   zoneAliases: Record<string, string>;
+  postmortem: PostmortemConfig;
 }
 
 /** A setting that stops start-up; `message` is the one line an operator sees. */
@@ -52,6 +54,7 @@ const fileSchema = z
     escalation: escalationSchema.default({ by_severity: {}, policies: {}, rotations: {} }),
     locks: locksFileSchema,
     zone_aliases: z.record(z.string().regex(/^[A-Za-z]{2,6}$/, 'aliases are 2-6 letters'), ianaZone).default({}),
+    postmortem: postmortemSchema,
   })
   .strict();
 
@@ -178,5 +181,6 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     escalation,
     locks,
     zoneAliases: Object.fromEntries(Object.entries(file.zone_aliases).map(([k, v]) => [k.toUpperCase(), v])),
+    postmortem: file.postmortem,
   };
 }

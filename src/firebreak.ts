@@ -97,7 +97,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
-    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, clock: '24h', canvas: true }, log });
+    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, ...config.postmortem }, log });
     const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
     registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const escalation = new EscalationEngine({
