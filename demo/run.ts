@@ -62,6 +62,13 @@ writeFileSync(
   join(dir, 'firebreak.yml'),
   `timezone: Africa/Nairobi
 channel_prefix: inc
+escalation:
+  default_policy: primary
+  policies:
+    primary:
+      tiers:
+        - {after: 0s, notify: [${AMINA}]}
+        - {after: 4s, notify: [${NOAH}]}
 locks:
   databases:
     app:
@@ -162,6 +169,16 @@ async function contention(): Promise<number> {
   return rows[0]!.pid;
 }
 
+async function waitForPage(userId: string): Promise<{ channel: string; message: FakeMessage }> {
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    const channel = slack.imWith(userId);
+    const message = channel ? slack.messages(channel)[0] : undefined;
+    if (channel && message) return { channel, message };
+    await sleep(100);
+  }
+  throw new Error(`${name(userId)} was never paged`);
+}
+
 function buttonValue(channelId: string, actionId: string): { ts: string; value: string } | null {
   for (const message of [...slack.messages(channelId)].reverse()) {
     const elements = (message.blocks ?? []).flatMap((b) => ((b as { elements?: { action_id?: string; value?: string }[] }).elements ?? []));
@@ -171,10 +188,10 @@ function buttonValue(channelId: string, actionId: string): { ts: string; value: 
   return null;
 }
 
-async function click(userId: string, channelId: string, actionId: string, label: string): Promise<void> {
+async function click(userId: string, channelId: string, actionId: string, label: string, confirms = true): Promise<void> {
   const target = buttonValue(channelId, actionId);
   if (!target) throw new Error(`no ${actionId} button in the channel`);
-  say(`\n**${name(userId)}** presses **${label}** (and confirms)`);
+  say(`\n**${name(userId)}** presses **${label}**${confirms ? ' (and confirms)' : ''}`);
   const result = await driver.blockAction({ userId, channelId, messageTs: target.ts, actionId, value: target.value });
   const [answer] = await result.waitForResponses(1, 10_000);
   say(`> (only ${name(userId)} sees) ${String(answer?.body['text'] ?? '')}`);
@@ -201,6 +218,14 @@ try {
   }
   await type(AMINA, channelId, `lead <@${NOAH}|noah>`);
   await type(AMINA, channelId, 'severity sev9');
+
+  progress('escalation: amina was paged at once, the DBA tier follows a few seconds later');
+  const dm = await waitForPage(NOAH);
+  say(`\n**noah** gets a direct message from Firebreak:\n> ${shown(dm.message).replaceAll('\n', '\n> ')}`);
+  await click(NOAH, dm.channel, 'escalation_ack', 'Acknowledge', false);
+  await settle();
+  const aminaPage = slack.messages(slack.imWith(AMINA)!)[0];
+  if (aminaPage) say(`\n**amina**'s page now reads:\n> ${shown(aminaPage).replaceAll('\n', '\n> ')}`);
 
   progress('the lock: a billing worker idle in transaction after a SAVEPOINT, writers queued behind it');
   const root = await contention();

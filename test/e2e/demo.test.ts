@@ -31,6 +31,9 @@ it('npm run demo runs the lifecycle on nothing but this checkout and writes its 
     expect(transcript).toMatch(/\*Root blocker:\* pid \d+ \(billing-worker, shop\) idle in transaction/);
     expect(transcript).toContain('Only the people listed under locks.act may terminate a session; nothing was changed.');
     expect(transcript).toMatch(/Done: terminated pid \d+/);
+    expect(transcript).toContain('**noah** gets a direct message from Firebreak');
+    expect(transcript).toContain('**noah** presses **Acknowledge**');
+    expect(transcript).toMatch(/amina\*\*'s page now reads:\n(> .*\n)*> .*Acknowledged by/);
     expect(transcript).toContain('closed this incident');
     const [draft] = readdirSync(postmortems);
     expect(draft).toMatch(/^postmortem-incident-1-v1\.md$/);
