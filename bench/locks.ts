@@ -15,6 +15,7 @@ import { createLocksPool, diagnose } from '../src/locks/diagnose.js';
 import { DIAGNOSE_SQL } from '../src/locks/sql.js';
 import { createLogger } from '../src/log.js';
 import { startEmbeddedPostgres } from '../src/store/embedded.js';
+import { waitForLockWaits } from '../test/support/lock-waits.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -87,17 +88,8 @@ function background(client: pg.Client, sql: string): void {
   pending.push(client.query(sql).catch(() => undefined));
 }
 
-async function waiting(admin: pg.Client, ...pids: number[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1) AND wait_event_type = 'Lock'`,
-      [pids],
-    );
-    if (rows[0]?.n === pids.length) return;
-    if (Date.now() > deadline) throw new Error(`pids ${pids.join(', ')} never waited for a lock`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waiting(admin: pg.Client, ...pids: number[]): Promise<void> {
+  return waitForLockWaits(admin, pids, 20_000);
 }
 
 interface Scene {

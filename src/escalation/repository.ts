@@ -16,16 +16,7 @@ export interface Escalation {
   manualPages: number;
 }
 
-export interface PageRow {
-  id: number;
-  incidentId: number;
-  generation: number;
-  loop: number;
-  tier: number;
-  userId: string;
-  dueAt: Date;
-  latenessMs: number;
-}
+export type PageRow = NewPage & { id: number };
 
 interface EscalationRecord {
   incident_id: string;

@@ -4,6 +4,7 @@ import { actOn, mayAct } from '../../src/locks/actions.js';
 import { createLocksPool, diagnose, type LocksPool } from '../../src/locks/diagnose.js';
 import type { Forest, RootNode, WaiterNode } from '../../src/locks/tree.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { waitForLockWaits } from '../support/lock-waits.js';
 
 let db: TestDatabase;
 let other: TestDatabase;
@@ -38,19 +39,8 @@ function background(client: pg.Client, sql: string): void {
   pending.push(client.query(sql).catch(() => undefined));
 }
 
-/** Polls until every pid waits for a lock (never sleeps a fixed time). */
-async function waiting(...pids: number[]): Promise<void> {
-  const admin = clients[0] as pg.Client;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1) AND wait_event_type = 'Lock'`,
-      [pids],
-    );
-    if (rows[0]?.n === pids.length) return;
-    if (Date.now() > deadline) throw new Error(`pids ${pids.join(', ')} never waited for a lock`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waiting(...pids: number[]): Promise<void> {
+  return waitForLockWaits(clients[0] as pg.Client, pids, 10_000);
 }
 
 async function forest(): Promise<Forest> {
