@@ -43,7 +43,7 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 
 /** The one HTTP server: Slack's requests, health for the orchestrator, metrics for Prometheus. */
 export function createHttpServer({ slack, admin, checks, metrics, log }: HttpServerOptions): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
     const route = path === '/slack/events' || path === '/healthz' || path === '/metrics' ? path : 'other';
@@ -82,4 +82,9 @@ export function createHttpServer({ slack, admin, checks, metrics, log }: HttpSer
     }
     send(res, 404, 'text/plain', 'not found\n');
   });
+  // Longer than the load balancers and clients in front keep idle sockets (often 60 s): a client
+  // reusing a socket the server just closed sees ECONNRESET, which Slack counts as a failure.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }

@@ -86,7 +86,9 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
         { slack: ctx.slack, store: messages, bot: { userId: bot.userId, botId: bot.botId }, sleep },
         {
           channelId: incident.channelId,
-          since: (await messages.latestTs(incident.channelId)) ?? dateToTs(incident.openedAt),
+          // From the opening, not from the newest captured message: a replica outage in the middle
+          // of the incident leaves a gap before messages that were captured after it.
+          since: dateToTs(incident.openedAt),
           knownThreads: await messages.threadRoots(incident.channelId),
         },
       );

@@ -28,11 +28,12 @@ afterAll(async () => h?.stop());
 describe('the postmortem at close', () => {
   it('publishes one draft with what the channel said, including what the bot missed, through 429s', async () => {
     await command('note 10 minutes ago writers queue behind pid 4242', channel);
-    const live = h.fake.postAsUser(channel, NOAH, 'seen live: pid 4242 idle in transaction');
-    await h.driver.event(h.fake.messageEvent(live));
-    // Posted while the bot was not listening: only the backfill at close can find these.
+    // Posted while the bot was not listening, before messages it did capture: only the backfill
+    // at close can find these.
     const missed = h.fake.postAsUser(channel, NOAH, 'missed: the SAVEPOINT never released');
     h.fake.postAsUser(channel, AMINA, 'missed reply: terminating it now', { thread_ts: missed.ts });
+    const live = h.fake.postAsUser(channel, NOAH, 'seen live: pid 4242 idle in transaction');
+    await h.driver.event(h.fake.messageEvent(live));
     h.fake.rateLimitNext('conversations.history', 1, 2);
     h.fake.rateLimitNext('conversations.replies', 1, 1);
 
