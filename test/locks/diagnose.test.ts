@@ -286,7 +286,6 @@ describe('diagnose on a real PostgreSQL', () => {
     expect(result).toEqual({ kind: 'failed', database: 'main', reason: expect.stringMatching(/could not lock a system catalog within 500 ms|statement_timeout/) });
   });
 
-  it.skip('prepared transactions need max_prepared_transactions > 0, which this server has not: covered by bench/locks.ts', () => {});
 });
 
 describe('acting on a root', () => {
