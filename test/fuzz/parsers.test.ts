@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/common/context.js';
+import { parseDuration } from '../../src/duration.js';
 import { parseIncidentCommand } from '../../src/incidents/command.js';
+import { parseLocksCommand } from '../../src/locks/command.js';
+import { parseLockButton } from '../../src/locks/service.js';
 import { decodeSlackText, escapeMrkdwn } from '../../src/text/mrkdwn.js';
 import { parseLeadingTime } from '../../src/time/parse.js';
 
@@ -45,6 +49,49 @@ describe('command parsers never throw, and always say what is wrong', () => {
         } else {
           expect(parsed.error.length).toBeGreaterThan(0);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('/locks text: a typed command, or a UserError that shows the usage', () => {
+    const locksText = fc.array(fc.oneof(fc.constantFrom('watch', 'stop', 'help', 'main', 'billing', 'a b', '--all', ';'), fc.string({ maxLength: 10 })), { maxLength: 5 });
+    fc.assert(
+      fc.property(locksText, (words) => {
+        try {
+          expect(['inspect', 'watch', 'watch-stop', 'help']).toContain(parseLocksCommand(words.join(' ')).kind);
+        } catch (error) {
+          expect(error).toBeInstanceOf(UserError);
+          expect((error as UserError).usage).toContain('/locks');
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a /locks button value: what Firebreak put there, or null for anything else (a forged click)', () => {
+    const value = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.json({ maxDepth: 2 }),
+      fc.record({ db: fc.string(), pid: fc.oneof(fc.integer(), fc.double(), fc.string()), backendStart: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()) }).map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(value, (text) => {
+        const parsed = parseLockButton(text);
+        if (parsed !== null) {
+          expect(Number.isInteger(parsed.pid)).toBe(true);
+          expect(Number.isNaN(Date.parse(parsed.backendStart))).toBe(false);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a configured duration: milliseconds, or null', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('30s', '5m', '1h30m', '0s', '1d', '-5m', '1.5h', '')), (text) => {
+        const ms = parseDuration(text);
+        if (ms !== null) expect(Number.isInteger(ms) && ms >= 0).toBe(true);
       }),
       { numRuns: RUNS },
     );
