@@ -133,6 +133,9 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         opened: async (db, incident) => {
           await escalation.start(incident.id, incident.severity, incident.openedAt, db);
         },
+        severityChanged: async (incident, at) => {
+          await escalation.changeSeverity(incident.id, incident.severity, at);
+        },
         closed: async (db, incident) => {
           await escalation.stop(incident.id, 'closed', db);
           await postmortem.closed(db, incident);

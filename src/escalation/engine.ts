@@ -172,15 +172,16 @@ export class EscalationEngine {
   }
 
   /**
-   * Moves a running escalation to the policy of a new severity, from the first tier as of `at`.
-   * Unchanged when the policy is the same or the escalation is no longer running.
+   * Moves an unacknowledged escalation (still paging, or done paging with nobody answering) to
+   * the policy of a new severity, from the first tier as of `at`. Unchanged when the policy is the
+   * same, or after an ack or a close.
    */
   async changeSeverity(incidentId: number, severity: number, at: Date): Promise<boolean> {
     const name = policyFor(this.deps.settings, severity);
     const planned = await withTransaction(this.deps.pool, async (tx) => {
       const repo = new EscalationRepository(tx);
       const e = await repo.get(incidentId, true);
-      if (!e || e.state !== 'active' || name === null || name === e.policy) return null;
+      if (!e || (e.state !== 'active' && e.state !== 'done') || name === null || name === e.policy) return null;
       const snapshot = snapshotPolicy(this.deps.settings, name);
       const step = firstStep(snapshot);
       const next = step ? { ...step, dueAt: dueAt(snapshot, at, step) } : null;

@@ -32,6 +32,8 @@ export interface EffectSink {
 export interface IncidentHooks {
   opened?(db: Queryable, incident: Incident): Promise<void>;
   closed?(db: Queryable, incident: Incident): Promise<void>;
+  /** After a severity change is recorded (escalation moves to that severity's policy); idempotent. */
+  severityChanged?(incident: Incident, at: Date): Promise<void>;
 }
 
 export interface IncidentDeps {
@@ -187,8 +189,12 @@ export class IncidentService {
   }
 
   async setSeverity(ctx: CommandContext, severity: Severity): Promise<Reply> {
-    if (await this.events.hasRequest(ctx.requestId)) return recorded();
     const incident = await this.forChannel(ctx.channelId);
+    if (await this.events.hasRequest(ctx.requestId)) {
+      // A re-run after a crash: the change is recorded, its follow-up may not have happened.
+      await this.deps.hooks?.severityChanged?.(incident, ctx.receivedAt);
+      return recorded();
+    }
     if (incident.severity === severity && incident.state === 'open') {
       throw new UserError(`The severity is already ${severityLabel(severity)}.`);
     }
@@ -284,6 +290,7 @@ export class IncidentService {
     });
     if (!changed) throw new UserError(`Incident #${incident.id} is closed; it cannot be changed any more.`);
     await this.deps.effects.wake([changed.channelId!]);
+    if (change.kind === 'severity') await this.deps.hooks?.severityChanged?.(changed, ctx.receivedAt);
     return recorded();
   }
 }
