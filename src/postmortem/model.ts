@@ -1,5 +1,6 @@
 // What a postmortem is composed from: plain typed values, read from the store by the service.
 import type { Severity } from '../incidents/model.js';
+import type { RootSummary, WaiterSummary } from '../locks/render.js';
 import type { TimelineEvent } from '../timeline/model.js';
 
 export interface PostmortemIncident {
@@ -34,35 +35,20 @@ export interface AckRecord {
   at: Date;
 }
 
+// What a lock_snapshot event's data holds is written by /locks (snapshotSummary): the postmortem
+// reads those same types, so the two cannot drift apart.
+
 /** A relation a root blocker holds a lock on. */
-export interface LockHold {
-  relation: string;
-  mode: string;
-}
+export type LockHold = RootSummary['holds'][number];
 
 /** Sessions waiting behind a root, grouped by what they wait for. */
-export interface LockWaitGroup {
-  count: number;
-  /** `row (0,2) of public.accounts`, `transaction of pid 4242`, … */
-  wait: string;
-  mode: string;
-}
+export type LockWaitGroup = Pick<WaiterSummary, 'count' | 'wait' | 'mode'>;
 
-/** A session at the head of a wait chain, as `/locks` records it in a lock_snapshot event. */
-export interface LockRoot {
-  /** null for a prepared transaction, which has no backend. */
-  pid: number | null;
-  preparedGid: string | null;
-  user: string | null;
-  application: string | null;
-  /** pg_stat_activity.state: `active`, `idle in transaction`, … */
-  state: string | null;
-  inStateMs: number | null;
-  xactAgeMs: number | null;
-  holds: LockHold[];
-  blocksTotal: number;
-  waiters: LockWaitGroup[];
-}
+/** A session at the head of a wait chain (pid null for a prepared transaction). */
+export type LockRoot = Pick<
+  RootSummary,
+  'pid' | 'preparedGid' | 'user' | 'application' | 'state' | 'inStateMs' | 'xactAgeMs' | 'holds' | 'blocksTotal'
+> & { waiters: LockWaitGroup[] };
 
 export interface LockSnapshot {
   takenAt: Date;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
-import type { EscalationSettings } from '../../src/escalation/settings.js';
 import { createLogger } from '../../src/log.js';
 import { openQueues, type Queues } from '../../src/queue/queues.js';
 import { migrate } from '../../src/store/migrate.js';
 import { freePort } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { benchSettings } from '../support/escalation-worker.js';
 import { insertIncident, RecordingPageOutbox } from '../support/page-outbox.js';
 
 const haveRedis = spawnSync('redis-server', ['--version']).status === 0;
@@ -18,22 +18,8 @@ if (!haveRedis && process.env.CI === 'true') throw new Error('CI needs redis-ser
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = createLogger('silent');
 const ESCALATIONS = 10;
-const settings: EscalationSettings = {
-  defaultPolicy: 'three',
-  bySeverity: {},
-  policies: {
-    three: {
-      repeat: 0,
-      tiers: [
-        { afterMs: 0, notify: ['UA1'] },
-        { afterMs: 3_000, notify: ['UB2'] },
-        { afterMs: 6_000, notify: ['UC3'] },
-      ],
-      webhook: null,
-    },
-  },
-  rotations: {},
-};
+// Tiers 3 s apart: the second and third fall due while Redis is stopped.
+const settings = benchSettings(3_000);
 
 let dir: string;
 let port: number;
