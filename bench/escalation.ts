@@ -26,20 +26,13 @@ import { benchSettings } from '../test/support/escalation-worker.js';
 import { insertIncident, RecordingPageOutbox } from '../test/support/page-outbox.js';
 import { dropRedisPrefix } from '../test/support/redis.js';
 import { createScratchDatabase } from '../test/support/scratch-database.js';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
-  return value;
-}
+import { intEnv } from './env.js';
 
 const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const ROUNDS = intEnv('BENCH_ROUNDS', 3);
-const ESCALATIONS = intEnv('BENCH_ESCALATIONS', 1000);
-const SPACING_MS = intEnv('BENCH_SPACING_MS', 1000);
+const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1);
+const ESCALATIONS = intEnv('BENCH_ESCALATIONS', 1000, 1);
+const SPACING_MS = intEnv('BENCH_SPACING_MS', 1000, 1);
 const WORKERS = 3;
 const TIERS = 3;
 const log = createLogger('silent');

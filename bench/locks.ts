@@ -16,18 +16,11 @@ import { DIAGNOSE_SQL } from '../src/locks/sql.js';
 import { createLogger } from '../src/log.js';
 import { startEmbeddedPostgres } from '../src/store/embedded.js';
 import { waitForLockWaits } from '../test/support/lock-waits.js';
+import { intEnv } from './env.js';
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
-  return value;
-}
-
-const REPEATS = intEnv('BENCH_REPEATS', 50);
-const EXTRA_LOCKS = intEnv('BENCH_EXTRA_LOCKS', 15_000);
-const IDLE = intEnv('BENCH_IDLE', 200);
+const REPEATS = intEnv('BENCH_REPEATS', 50, 1);
+const EXTRA_LOCKS = intEnv('BENCH_EXTRA_LOCKS', 15_000, 1);
+const IDLE = intEnv('BENCH_IDLE', 200, 1);
 const LOCKS_PER_HOLDER = 500;
 
 // ── the peers, written afresh from their public descriptions ──────────────────────────────────
