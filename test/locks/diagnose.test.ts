@@ -5,6 +5,7 @@ import { createLocksPool, diagnose, type LocksPool } from '../../src/locks/diagn
 import type { Forest, RootNode, WaiterNode } from '../../src/locks/tree.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitForLockWaits } from '../support/lock-waits.js';
+import { asRole, ROLE_PASSWORD } from '../support/roles.js';
 
 let db: TestDatabase;
 let other: TestDatabase;
@@ -15,16 +16,10 @@ const pending: Promise<unknown>[] = [];
 /** The application's sessions run as an ordinary role: Firebreak never signals a superuser. */
 let appRole: string;
 
-function as(url: string, user: string): string {
-  const u = new URL(url);
-  u.username = user;
-  return u.toString();
-}
-
 async function session(name: string, options: { url?: string; superuser?: boolean } = {}): Promise<pg.Client & { pid: number }> {
   const url = options.url ?? db.url;
   const client = new pg.Client({
-    connectionString: options.superuser ? url : as(url, appRole),
+    connectionString: options.superuser ? url : asRole(url, appRole),
     application_name: `locks-test-${name}`,
   });
   client.on('error', () => undefined); // terminated at cleanup
@@ -68,7 +63,7 @@ beforeAll(async () => {
   locks = createLocksPool({ name: 'main', url: db.url }, 2000);
   const setup = await session('setup', { superuser: true });
   appRole = `locks_app_${new URL(db.url).pathname.slice(-8)}`;
-  await setup.query(`CREATE ROLE ${appRole} LOGIN`);
+  await setup.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${ROLE_PASSWORD}'`);
   await setup.query(`
     CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);
     INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 5) g;
@@ -257,8 +252,8 @@ describe('diagnose on a real PostgreSQL', () => {
   it('says so when its role cannot see other roles\' sessions, and still finds the roots', async () => {
     const monitor = `${appRole}_mon`;
     const setup = clients[0] as pg.Client;
-    await setup.query(`CREATE ROLE ${monitor} LOGIN`);
-    const blind = createLocksPool({ name: 'blind', url: as(db.url, monitor) }, 2000);
+    await setup.query(`CREATE ROLE ${monitor} LOGIN PASSWORD '${ROLE_PASSWORD}'`);
+    const blind = createLocksPool({ name: 'blind', url: asRole(db.url, monitor) }, 2000);
     try {
       const root = await session('blind-root');
       await root.query('BEGIN; UPDATE accounts SET balance = 9 WHERE id = 5');

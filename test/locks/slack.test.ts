@@ -5,6 +5,7 @@ import { LocksService } from '../../src/locks/service.js';
 import { LocksWatch } from '../../src/locks/watch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
+import { asRole, ROLE_PASSWORD } from '../support/roles.js';
 
 const DBA = 'U0DBA1';
 const MEMBER = 'U0MEMBER1';
@@ -17,14 +18,8 @@ let general: string;
 const sessions: pg.Client[] = [];
 const pending: Promise<unknown>[] = [];
 
-function as(url: string, user: string): string {
-  const u = new URL(url);
-  u.username = user;
-  return u.toString();
-}
-
 async function session(): Promise<pg.Client & { pid: number }> {
-  const client = new pg.Client({ connectionString: as(inspected.url, appRole), application_name: 'locks-e2e' });
+  const client = new pg.Client({ connectionString: asRole(inspected.url, appRole), application_name: 'locks-e2e' });
   client.on('error', () => undefined);
   await client.connect();
   sessions.push(client);
@@ -66,7 +61,7 @@ beforeAll(async () => {
   appRole = `locks_e2e_${new URL(inspected.url).pathname.slice(-8)}`;
   const admin = new pg.Client({ connectionString: inspected.url });
   await admin.connect();
-  await admin.query(`CREATE ROLE ${appRole} LOGIN;
+  await admin.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${ROLE_PASSWORD}';
     CREATE TABLE accounts (id int PRIMARY KEY, balance int);
     INSERT INTO accounts VALUES (1, 100), (2, 100);
     GRANT ALL ON accounts TO ${appRole};`);
