@@ -50,7 +50,9 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
   };
   const sharedRedis = redisUrl === null ? null : newRedis(redisUrl);
   // Schema names must be identifiers; the prefix is ours (never user input), so a simple mapping is enough.
-  const pgConnection = { connectionString: postgresUrl, schema: prefix.replace(/[^a-z0-9_]/gi, '_'), migrate: true, max: 5 };
+  // The suffix keeps it from being named like a login role ("firebreak"), which `"$user"` would put first.
+  const schema = `${prefix.replace(/[^a-z0-9_]/gi, '_')}_queue`;
+  const pgConnection = { connectionString: postgresUrl, schema, migrate: true, max: 5 };
 
   const queueFor = <T>(name: string): JobQueue<T> => {
     const existing = queues.get(name);

@@ -23,7 +23,15 @@ export async function openStore({ databaseUrl, dataDir, log, poolSize = 20 }: St
   const embedded = databaseUrl === null ? await startEmbeddedPostgres(dataDir, log) : null;
   const url = databaseUrl ?? embedded!.url;
   // A bounded wait for a connection: a command must hear "database unavailable" within Slack's 3 s.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'firebreak', connectionTimeoutMillis: 1_500 });
+  // search_path is pinned: with the default `"$user", public`, a schema named like the login role
+  // (created later, by anyone) would shadow every table, and the next start would migrate an empty copy.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'firebreak',
+    connectionTimeoutMillis: 1_500,
+    options: '-c search_path=public',
+  });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
   try {

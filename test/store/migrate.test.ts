@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -30,5 +32,25 @@ describe('migrate', () => {
     await expect(migrate(pool, broken)).rejects.toThrow(/migration 999 \(broken\) failed/);
     const { rows } = await pool.query(`SELECT to_regclass('ok_part') AS t`);
     expect(rows[0].t).toBeNull();
+  });
+
+  it('keeps its tables when a schema named like its login role appears later', async () => {
+    const other = await createTestDatabase('migrate_user_schema');
+    try {
+      const log = createLogger('silent');
+      const first = await openStore({ databaseUrl: other.url, dataDir: '', log });
+      await first.pool.query(`INSERT INTO incidents (team_id, title, severity, status, opened_by)
+        VALUES ('T1', 'Orders table locked', 2, 'investigating', 'U1')`);
+      // A schema named for the role (the queue's, a DBA's) comes first in the default search_path.
+      await first.pool.query('CREATE SCHEMA IF NOT EXISTS "' + (await first.pool.query('SELECT current_user AS u')).rows[0].u + '"');
+      await first.close();
+
+      const second = await openStore({ databaseUrl: other.url, dataDir: '', log });
+      const { rows } = await second.pool.query('SELECT title FROM incidents');
+      await second.close();
+      expect(rows).toEqual([{ title: 'Orders table locked' }]);
+    } finally {
+      await other.drop();
+    }
   });
 });
