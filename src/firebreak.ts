@@ -5,6 +5,7 @@ import { createHttpServer } from './http/server.js';
 import { Metrics } from './http/metrics.js';
 import { registerIncidentEffects } from './incidents/effects.js';
 import { IncidentRepository } from './incidents/repository.js';
+import { postgresIncidentStore } from './incidents/records.js';
 import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
@@ -29,6 +30,7 @@ import { Replica } from './replicas/registry.js';
 import { createSlackEdge, registerListeners } from './slack/app.js';
 import { LOCKS_ACTION_PREFIX, locksRoutes } from './slack/handlers/locks.js';
 import { openStore, type Store } from './store/database.js';
+import { postgresTimelineStore } from './timeline/records.js';
 import { TimelineService } from './timeline/service.js';
 import { UserDirectory } from './users/directory.js';
 
@@ -123,7 +125,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     const users = new UserDirectory(store.pool, edge.gateway);
     const incidents = new IncidentService({
-      pool: store.pool,
+      store: postgresIncidentStore(store.pool),
       slack: edge.gateway,
       users,
       effects: outbox,
@@ -143,7 +145,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       },
     });
     const timeline = new TimelineService({
-      pool: store.pool,
+      store: postgresTimelineStore(store.pool),
       slack: edge.gateway,
       users,
       incidents: new IncidentRepository(store.pool),

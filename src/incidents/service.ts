@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import type { Logger } from '../log.js';
 import type { NewEffect } from '../outbox/model.js';
 import { inviteEffect, postEffect } from '../outbox/slack-effects.js';
 import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
 import type { Queryable } from '../store/queryable.js';
-import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import { formatDuration } from '../time/format.js';
-import { TimelineRepository } from '../timeline/repository.js';
 import type { NewTimelineEvent } from '../timeline/model.js';
 import type { UserDirectory } from '../users/directory.js';
 import { baseChannelName, channelNameCandidates } from './channel-name.js';
 import { cardEffect, topicEffect } from './effects.js';
 import { severityLabel, type Incident, type Severity, type Status } from './model.js';
-import { IncidentRepository, type IncidentChange } from './repository.js';
+import type { IncidentStore } from './records.js';
+import type { IncidentChange } from './repository.js';
 
 export interface IncidentSettings {
   timezone: string;
@@ -37,9 +35,9 @@ export interface IncidentHooks {
 }
 
 export interface IncidentDeps {
-  pool: pg.Pool;
-  slack: SlackGateway;
-  users: UserDirectory;
+  store: IncidentStore;
+  slack: Pick<SlackGateway, 'createChannel' | 'findChannelByName' | 'archiveChannel'>;
+  users: Pick<UserDirectory, 'get'>;
   effects: EffectSink;
   settings: IncidentSettings;
   log: Logger;
@@ -51,12 +49,14 @@ const MAX_NAME_ATTEMPTS = 12;
 
 /** Opening, changing and closing incidents: the rules, with Slack and PostgreSQL behind interfaces. */
 export class IncidentService {
-  private readonly incidents: IncidentRepository;
-  private readonly events: TimelineRepository;
+  constructor(private readonly deps: IncidentDeps) {}
 
-  constructor(private readonly deps: IncidentDeps) {
-    this.incidents = new IncidentRepository(deps.pool);
-    this.events = new TimelineRepository(deps.pool);
+  private get incidents(): IncidentStore['incidents'] {
+    return this.deps.store.incidents;
+  }
+
+  private get events(): IncidentStore['events'] {
+    return this.deps.store.events;
   }
 
   findByChannel(channelId: string): Promise<Incident | null> {
@@ -107,9 +107,9 @@ export class IncidentService {
       throw new UserError(`Slack refused to create the incident channel (${code}), so no incident was opened. Try again.`);
     }
 
-    const opened = await withTransaction(this.deps.pool, async (client) => {
-      const attached = await new IncidentRepository(client).attachChannel(incident.id, channel.id, channel.name);
-      await new TimelineRepository(client).add({
+    const opened = await this.deps.store.transaction(async (tx) => {
+      const attached = await tx.incidents.attachChannel(incident.id, channel.id, channel.name);
+      await tx.events.add({
         incidentId: incident.id,
         occurredAt: ctx.receivedAt,
         kind: 'open',
@@ -119,12 +119,12 @@ export class IncidentService {
         requestId: ctx.requestId,
       });
       await this.deps.effects.add(
-        client,
+        tx.db,
         inviteEffect(`invite:${ctx.requestId}`, channel.id, [ctx.userId], incident.id),
         topicEffect(attached),
         cardEffect(attached),
       );
-      await this.deps.hooks?.opened?.(client, attached);
+      await this.deps.hooks?.opened?.(tx.db, attached);
       return attached;
     });
     await this.deps.effects.wake([channel.id]);
@@ -267,12 +267,12 @@ export class IncidentService {
       invite?: string;
     },
   ): Promise<Reply> {
-    const changed = await withTransaction(this.deps.pool, async (client) => {
-      const result = await new IncidentRepository(client).change(incident.id, change);
+    const changed = await this.deps.store.transaction(async (tx) => {
+      const result = await tx.incidents.change(incident.id, change);
       if (!result) return null;
       const { before, after } = result;
       const description = describe(before);
-      await new TimelineRepository(client).add({
+      await tx.events.add({
         incidentId: incident.id,
         occurredAt: ctx.receivedAt,
         authorId: ctx.userId,
@@ -284,8 +284,8 @@ export class IncidentService {
       if (change.kind !== 'lead') effects.push(topicEffect(after));
       effects.push(postEffect(`announce:${ctx.requestId}`, channel, { text: description.announce }, incident.id));
       if (description.invite) effects.push(inviteEffect(`invite:${ctx.requestId}`, channel, [description.invite], incident.id));
-      await this.deps.effects.add(client, ...effects);
-      if (change.kind === 'close') await this.deps.hooks?.closed?.(client, after);
+      await this.deps.effects.add(tx.db, ...effects);
+      if (change.kind === 'close') await this.deps.hooks?.closed?.(tx.db, after);
       return after;
     });
     if (!changed) throw new UserError(`Incident #${incident.id} is closed; it cannot be changed any more.`);

@@ -1,18 +1,16 @@
-import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import type { Logger } from '../log.js';
 import type { NewEffect } from '../outbox/model.js';
 import { postEffect } from '../outbox/slack-effects.js';
 import type { ChannelMessage, SlackGateway } from '../ports/slack.js';
 import type { Queryable } from '../store/queryable.js';
-import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import { formatInstant, slackDateToken } from '../time/format.js';
 import { parseLeadingTime, type ParsedTime } from '../time/parse.js';
 import type { UserDirectory } from '../users/directory.js';
-import { MessageLog, tsToDate } from './messages.js';
+import { tsToDate } from './messages.js';
 import type { IncidentLookup, TimelineIncident } from './model.js';
-import { TimelineRepository } from './repository.js';
+import type { TimelineStore } from './records.js';
 import { TIMELINE_PAGE_SIZE, pageOf, timelinePage } from './view.js';
 
 export interface TimelineSettings {
@@ -21,9 +19,9 @@ export interface TimelineSettings {
 }
 
 export interface TimelineDeps {
-  pool: pg.Pool;
-  slack: SlackGateway;
-  users: UserDirectory;
+  store: TimelineStore;
+  slack: Pick<SlackGateway, 'fetchMessage'>;
+  users: Pick<UserDirectory, 'zoneOf'>;
   incidents: IncidentLookup;
   effects: { add(db: Queryable, ...effects: NewEffect[]): Promise<void>; wake(lanes: Iterable<string>): Promise<void> };
   settings: TimelineSettings;
@@ -39,12 +37,14 @@ const ZONE_SOURCE: Record<ParsedTime['zoneSource'], string> = {
 
 /** The incident timeline: notes, pins, captured messages, and reading it back in anyone's zone. */
 export class TimelineService {
-  private readonly events: TimelineRepository;
-  private readonly messages: MessageLog;
+  constructor(private readonly deps: TimelineDeps) {}
 
-  constructor(private readonly deps: TimelineDeps) {
-    this.events = new TimelineRepository(deps.pool);
-    this.messages = new MessageLog(deps.pool);
+  private get events(): TimelineStore['events'] {
+    return this.deps.store.events;
+  }
+
+  private get messages(): TimelineStore['messages'] {
+    return this.deps.store.messages;
   }
 
   async addNote(ctx: CommandContext, incident: TimelineIncident, input: string): Promise<Reply> {
@@ -61,8 +61,8 @@ export class TimelineService {
     const zone = time?.zone ?? userZone ?? this.deps.settings.timezone;
     const when = slackDateToken(occurredAt, zone);
     const channel = incident.channelId!;
-    await withTransaction(this.deps.pool, async (client) => {
-      await new TimelineRepository(client).add({
+    await this.deps.store.transaction(async (tx) => {
+      await tx.events.add({
         incidentId: incident.id,
         occurredAt,
         kind: 'note',
@@ -75,7 +75,7 @@ export class TimelineService {
         requestId: ctx.requestId,
       });
       await this.deps.effects.add(
-        client,
+        tx.db,
         postEffect(`note:${ctx.requestId}`, channel, { text: `:memo: ${mention(ctx.userId)} noted (${when}): ${escapeMrkdwn(rest)}` }, incident.id),
       );
     });

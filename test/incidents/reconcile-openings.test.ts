@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { postgresIncidentStore } from '../../src/incidents/records.js';
 import { IncidentService } from '../../src/incidents/service.js';
 import { createLogger } from '../../src/log.js';
 import { webClientGateway } from '../../src/slack/gateway.js';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   store = await openStore({ databaseUrl: db.url, dataDir: '', log });
   const slack = webClientGateway(new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } }));
   service = new IncidentService({
-    pool: store.pool,
+    store: postgresIncidentStore(store.pool),
     slack,
     users: new UserDirectory(store.pool, slack),
     effects: { add: async () => undefined, wake: async () => undefined },
