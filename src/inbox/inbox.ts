@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../log.js';
+import { withLogFields, type Logger } from '../log.js';
 import { Batcher } from './batch.js';
 import { InboxRepository, type InboxEntry } from './repository.js';
 
@@ -139,7 +139,11 @@ export class Inbox {
     }
   }
 
-  private async run(entry: InboxEntry): Promise<void> {
+  private run(entry: InboxEntry): Promise<void> {
+    return withLogFields({ request: entry.key }, () => this.perform(entry));
+  }
+
+  private async perform(entry: InboxEntry): Promise<void> {
     const handler = this.handlers.get(entry.kind);
     try {
       if (!handler) throw new Error(`no handler for ${entry.kind}`);

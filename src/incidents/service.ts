@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
-import type { Logger } from '../log.js';
+import { tagLogs, type Logger } from '../log.js';
 import type { NewEffect } from '../outbox/model.js';
 import { inviteEffect, postEffect } from '../outbox/slack-effects.js';
 import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
@@ -66,6 +66,7 @@ export class IncidentService {
   async byId(id: number): Promise<Incident> {
     const incident = await this.incidents.byId(id);
     if (!incident) throw new UserError(`There is no incident #${id}.`);
+    tagLogs({ incident: incident.id });
     return incident;
   }
 
@@ -77,6 +78,7 @@ export class IncidentService {
         'This channel is not an incident channel. Type this in the incident’s channel, or see `/incident list`.',
       );
     }
+    tagLogs({ incident: incident.id });
     return incident;
   }
 
@@ -94,6 +96,7 @@ export class IncidentService {
       originChannelId: ctx.channelId || null,
       requestId: ctx.requestId,
     });
+    tagLogs({ incident: incident.id });
     if (incident.state !== 'opening') return this.describeRedelivery(incident);
 
     let channel: { id: string; name: string };

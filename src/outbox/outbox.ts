@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../log.js';
+import { withLogFields, type Logger } from '../log.js';
 import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
 import type { JobQueue, Queues } from '../queue/queues.js';
 import type { Queryable } from '../store/queryable.js';
@@ -178,7 +178,7 @@ export class Outbox {
         continue;
       }
       try {
-        await handler(effect, this.context(effect));
+        await withLogFields({ incident: effect.incidentId, effect: effect.key }, () => handler(effect, this.context(effect)));
         await this.repo.markDone(effect.id);
         this.deps.metrics.delivered(effect.kind);
       } catch (error) {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startFirebreak, type Firebreak } from '../../src/firebreak.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { dropRedisPrefix } from './redis.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** Serve /healthz and /metrics on a port of their own (ADMIN_PORT). */
   adminPort?: boolean;
+  /** The bot's logger; by default TEST_LOG_LEVEL (silent) to stdout. */
+  log?: Logger;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     FIREBREAK_CONFIG: configPath,
   });
   const queuePrefix = `fbt_${label}_${randomBytes(3).toString('hex')}`;
-  const bot = await startFirebreak(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
+  const bot = await startFirebreak(config, options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), {
     queuePrefix,
     host: '127.0.0.1',
   });
