@@ -1,6 +1,6 @@
 // /locks end to end: from the signed slash command leaving the client to the lock picture being
-// in the channel of the fake Slack. The real bot (its own process by default), its store and the
-// inspected databases on one embedded PostgreSQL holding bench/lock-scene.ts's contention scene
+// in the channel of the fake Slack. The real bot (its own process by default) with its store on
+// one embedded PostgreSQL inspects another that holds bench/lock-scene.ts's contention scene
 // (every shape, 200 idle sessions), measured as is and again with ~15,000 more held locks.
 // Target (the issue): posted p50 < 500 ms.
 //
@@ -107,14 +107,21 @@ async function phase(title: string, fake: FakeSlack, driver: SlackDriver, scene:
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'firebreak-bench-locks-e2e-'));
-  const server = await startEmbeddedPostgres(dir, createLogger('warn'), {
+  const log = createLogger('warn');
+  const server = await startEmbeddedPostgres(join(dir, 'inspected'), log, {
     settings: { max_connections: '450', max_locks_per_transaction: '128', max_prepared_transactions: '10' },
+  });
+  // The bot's own store on a server of its own, as in production: its queue's row and advisory
+  // locks are not part of the picture it inspects.
+  const store = await startEmbeddedPostgres(join(dir, 'store'), log).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
   });
   const lockScene = new LockScene();
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const admin = await lockScene.connect(server.url, 'bench-admin');
-    for (const name of ['bench', 'bench_other', 'bench_store']) await admin.query(`CREATE DATABASE ${name}`);
+    for (const name of ['bench', 'bench_other']) await admin.query(`CREATE DATABASE ${name}`);
     const on = (db: string) => Object.assign(new URL(server.url), { pathname: `/${db}` }).toString();
     const url = on('bench');
     const benchAdmin = await lockScene.connect(url, 'bench-setup');
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
       signingSecret: SIGNING_SECRET,
       slackApiUrl: fake.apiUrl,
       botToken: fake.botToken,
-      databaseUrl: on('bench_store'),
+      databaseUrl: store.url,
       redisUrl: REDIS_URL,
       logLevel: LOG_LEVEL,
       configYaml: `timezone: UTC\nlocks:\n  databases:\n    app: {url: "${url}"}\n  statement_timeout: 5s\n`,
@@ -153,6 +160,7 @@ async function main(): Promise<void> {
   } finally {
     for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('clean-up:', error));
     await lockScene.close();
+    await store.stop();
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
