@@ -20,6 +20,8 @@ export interface Scene {
 export class LockScene {
   private readonly clients: Client[] = [];
   private readonly pending: Promise<unknown>[] = [];
+  /** The sessions of holdExtraLocks, idle in the transactions that hold the locks. */
+  private readonly extra: Client[] = [];
   /** Where the prepared transaction was made: ROLLBACK PREPARED must run in its database. */
   private prepareUrl: string | null = null;
 
@@ -145,9 +147,15 @@ export class LockScene {
     const holders = Math.ceil(total / LOCKS_PER_HOLDER);
     for (let h = 0; h < holders; h += 1) {
       const s = await this.connect(url, `bench-many-${h}`);
+      this.extra.push(s);
       const n = Math.min(LOCKS_PER_HOLDER, total - h * LOCKS_PER_HOLDER);
       await s.query(`BEGIN; SELECT count(pg_advisory_xact_lock(1000000 + ${h * LOCKS_PER_HOLDER} + g)) FROM generate_series(1, ${n}) g`);
     }
+  }
+
+  /** Ends the transactions of holdExtraLocks: their locks are gone, their sessions stay idle. */
+  async releaseExtraLocks(): Promise<void> {
+    for (const s of this.extra.splice(0)) await s.query('ROLLBACK');
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 // /locks diagnosis cost and correctness against the two approaches the well-known tools use,
-// in the same run, on the same database: its own embedded PostgreSQL with 200 idle sessions and
-// every contention shape (hot row, chain, SAVEPOINT, DDL queue, advisory, prepared transaction,
-// deadlock cycle, another database), then again with ~15,000 more held locks.
+// in the same run, on the same database: its own embedded PostgreSQL with ~15,000 held locks and
+// nobody waiting; then 200 idle sessions and every contention shape (hot row, chain, SAVEPOINT,
+// DDL queue, advisory, prepared transaction, deadlock cycle, another database), then again with
+// the ~15,000 held locks (bench/lock-scene.ts).
 //
 //   npx tsx bench/locks.ts          (or npm run bench:locks)
 //
@@ -164,12 +165,17 @@ async function main(): Promise<void> {
     const url = Object.assign(new URL(base), { pathname: '/bench' }).toString();
     const otherUrl = Object.assign(new URL(base), { pathname: '/bench_other' }).toString();
     const benchAdmin = await lockScene.connect(url, 'bench-setup');
-    const scene = await lockScene.build(url, otherUrl, benchAdmin, IDLE);
     const count = async () => (await benchAdmin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks')).rows[0]?.n ?? 0;
     const conns = async () => (await benchAdmin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity')).rows[0]?.n ?? 0;
+    // The common answer first: many locks held, nobody waiting.
+    await lockScene.holdExtraLocks(url, EXTRA_LOCKS);
+    const quiet = table(`Nobody waits, ${EXTRA_LOCKS} held locks (${await count()} rows in pg_locks)`, await measure(lockScene, url, url), new Set());
+    await lockScene.releaseExtraLocks();
+    const scene = await lockScene.build(url, otherUrl, benchAdmin, IDLE);
 
     const version = (await benchAdmin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
     output.push(`PostgreSQL ${version}, ${await conns()} backends, ${REPEATS} repeats; expected roots: ${[...scene.expectedRoots].join(', ')}; cycle ${scene.cycle.join(' ↔ ')}`, '');
+    output.push(...quiet, '');
     output.push(...table(`Shapes + ${IDLE} idle sessions (${await count()} rows in pg_locks)`, await measure(lockScene, url, url), scene.expectedRoots), '');
     await lockScene.holdExtraLocks(url, EXTRA_LOCKS);
     output.push(...table(`Same + ${EXTRA_LOCKS} more held locks (${await count()} rows in pg_locks)`, await measure(lockScene, url, url), scene.expectedRoots));
