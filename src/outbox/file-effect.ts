@@ -60,7 +60,12 @@ export async function deliverFile(effect: Effect, ctx: DeliveryContext): Promise
   const { channel, file } = effect.payload as unknown as FilePayload;
   const progress = effect.progress as FileProgress;
   if (progress.sharing === true && progress.fileId !== undefined) {
-    if (await ctx.slack.findFileShare(channel, progress.fileId)) return;
+    // Not in the channel: nothing can have been shared there (share() joins it first).
+    const shared = await ctx.slack.findFileShare(channel, progress.fileId).catch((error: unknown) => {
+      if (isCode(error, 'not_in_channel')) return null;
+      throw error;
+    });
+    if (shared) return;
     try {
       await share(ctx, progress.fileId, channel, file);
     } catch (error) {

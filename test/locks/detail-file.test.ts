@@ -188,6 +188,16 @@ describe('/locks on a forest too big for one message', () => {
     expect(fake.calls('files.completeUploadExternal').at(-1)).toMatchObject({ ok: false, error: 'file_not_found' });
   });
 
+  it('shares when the retry cannot read the history because the bot is not in the channel (it cannot have shared there)', async () => {
+    const channel = await typeLocks();
+    const dying: SlackGateway = { ...slack, completeUpload: async () => Promise.reject(new Error('killed before the share')) };
+    await outbox(dying, 'r-dying').deliverLane(channel);
+    fake.failNext('conversations.history', 'not_in_channel');
+    await takeOver(channel);
+    expect(await effectStates(channel)).toEqual(['done', 'done']);
+    expectSummaryThenOneFile(channel);
+  });
+
   it('reserves a new file when the process died before it could note the first one, or Slack forgot it', async () => {
     const channel = await typeLocks();
     const dying: SlackGateway = {
