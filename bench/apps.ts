@@ -26,6 +26,8 @@ export interface AppSettings {
   databaseUrl?: string;
   redisUrl?: string | null;
   logLevel?: string;
+  /** Firebreak only: firebreak.yml (default `timezone: UTC`). */
+  configYaml?: string;
 }
 
 export interface RunningApp {
@@ -41,7 +43,7 @@ export async function startFirebreakApp(s: AppSettings): Promise<RunningApp> {
   if (!s.databaseUrl) throw new Error('Firebreak needs a database URL');
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
   const configPath = join(dir, 'firebreak.yml');
-  writeFileSync(configPath, 'timezone: UTC\n');
+  writeFileSync(configPath, s.configYaml ?? 'timezone: UTC\n');
   try {
     const config = loadConfig({
       SLACK_BOT_TOKEN: s.botToken,

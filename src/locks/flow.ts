@@ -5,19 +5,20 @@ import { postEffect } from '../outbox/slack-effects.js';
 import type { SlackMessage } from '../ports/slack.js';
 import type { Queryable } from '../store/queryable.js';
 import { withTransaction } from '../store/transaction.js';
-import { escapeMrkdwn, mention, truncate } from '../text/mrkdwn.js';
+import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import type { IncidentLookup, TimelineIncident } from '../timeline/model.js';
 import { TimelineRepository } from '../timeline/repository.js';
 import type { ActionOutcome, LockAction } from './actions.js';
 import { LOCKS_USAGE, locksHelp, parseLocksCommand } from './command.js';
+import { detailFileEffect } from './detail-file.js';
 import { CANCEL_ACTION, snapshotText, TERMINATE_ACTION } from './render.js';
 import { parseLockButton, type LocksInspection, type LocksService } from './service.js';
 import type { LocksWatch } from './watch.js';
 
 export interface LocksFlowDeps {
   pool: pg.Pool;
-  locks: LocksService;
-  watch: LocksWatch;
+  locks: Pick<LocksService, 'databaseNames' | 'inspect' | 'act'>;
+  watch: Pick<LocksWatch, 'start' | 'stop'>;
   incidents: Pick<IncidentLookup, 'byChannel'>;
   effects: { add(db: Queryable, ...effects: NewEffect[]): Promise<void>; wake(lanes: Iterable<string>): Promise<void> };
 }
@@ -31,9 +32,6 @@ export interface LockClick {
   requestId: string;
   receivedAt: Date;
 }
-
-// Slack shows at most 4,000 characters of a message's text; the detail goes in a code block.
-const DETAIL_CHARS = 3_800;
 
 function refusal(outcome: Exclude<ActionOutcome, { kind: 'done' }>): string {
   switch (outcome.kind) {
@@ -76,7 +74,7 @@ export class LocksFlow {
       case 'inspect': {
         const inspection = await this.deps.locks.inspect(command.database);
         const incident = await this.deps.incidents.byChannel(ctx.channelId);
-        await this.publish(ctx.channelId, incident, `locks:${ctx.requestId}`, [inspection.rendered.message, ...this.detail(inspection)], {
+        await this.publish(ctx.channelId, incident, `locks:${ctx.requestId}`, [inspection.rendered.message], {
           inspection,
           requestId: ctx.requestId,
           userId: ctx.userId,
@@ -109,16 +107,10 @@ export class LocksFlow {
       click.channelId,
       incident,
       `locks-act:${click.requestId}`,
-      [{ text: `:octagonal_sign: ${line} The picture after it:` }, after.rendered.message, ...this.detail(after)],
+      [{ text: `:octagonal_sign: ${line} The picture after it:` }, after.rendered.message],
       { inspection: after, requestId: click.requestId, userId: click.userId, at: click.receivedAt, text: `${click.userId} ${did} on ${value.db}.` },
     );
     return { text: `Done: ${did}. The new picture is posted in the channel.` };
-  }
-
-  private detail(inspection: LocksInspection): SlackMessage[] {
-    const detail = inspection.rendered.detailText;
-    if (detail === null) return [];
-    return [{ text: `Full detail of ${escapeMrkdwn(inspection.database)}:\n\`\`\`${escapeMrkdwn(truncate(detail.replace(/`/g, 'ˋ'), DETAIL_CHARS))}\`\`\`` }];
   }
 
   private async publish(
@@ -141,9 +133,12 @@ export class LocksFlow {
           requestId: evidence.requestId,
         });
       }
+      const incidentId = incident?.id ?? null;
+      const file = detailFileEffect(`${key}:detail`, channelId, evidence.inspection, incidentId);
       await this.deps.effects.add(
         client,
-        ...messages.map((message, i) => postEffect(i === 0 ? key : `${key}:${i}`, channelId, message, incident?.id ?? null)),
+        ...messages.map((message, i) => postEffect(i === 0 ? key : `${key}:${i}`, channelId, message, incidentId)),
+        ...(file ? [file] : []),
       );
     });
     await this.deps.effects.wake([channelId]);

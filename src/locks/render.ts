@@ -106,9 +106,11 @@ function rootDetails(root: RootNode, at: Date, mode: ShowQuery): { facts: string
 
 function waiterLine(n: WaiterNode, at: Date, mode: ShowQuery, mrkdwn: boolean): string {
   const esc = mrkdwn ? escapeMrkdwn : (t: string) => t;
+  // The message names a few pids of a group; the attached file names every one.
+  const pids = mrkdwn && n.pids.length > 6 ? `${n.pids.slice(0, 6).join(', ')}, …` : n.pids.join(', ');
   const subject =
     n.pids.length > 1
-      ? `${n.pids.length} sessions (pids ${n.pids.slice(0, 6).join(', ')}${n.pids.length > 6 ? ', …' : ''})${esc(who(n.session))} wait`
+      ? `${n.pids.length} sessions (pids ${pids})${esc(who(n.session))} wait`
       : `pid ${n.session.pid}${esc(who(n.session))} waits`;
   const wait = since(at, n.since);
   const also = n.alsoWaitsFor.length > 0 ? ` (also behind ${n.alsoWaitsFor.map((r) => (r.kind === 'session' ? `pid ${r.pid}` : r.gid)).join(', ')})` : '';

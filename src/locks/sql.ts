@@ -1,6 +1,7 @@
 /**
- * The one statement a diagnosis runs. It reads pg_stat_activity and pg_locks once each
- * (materialised: every read of pg_locks takes all lock-partition locks), calls
+ * The one statement a diagnosis runs. It reads pg_stat_activity once and pg_locks at most once
+ * (materialised: every read of pg_locks takes all lock-partition locks; not at all when nobody
+ * waits), calls
  * pg_blocking_pids only for the sessions that wait for a lock, never in a join over every row,
  * and keeps only the locks of those sessions and their blockers (with 15,000 locks held
  * elsewhere, building rows for all of them would cost more than reading them).
@@ -32,8 +33,9 @@ l AS MATERIALIZED (
          classid, objid, objsubid, virtualtransaction, pid, mode, granted, waitstart,
          concat_ws(':', locktype, database, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid) AS target
   FROM pg_catalog.pg_locks
+  -- Nobody waits: pg_locks is not read at all (a one-time filter; reading it is most of the cost).
   -- Everyone a waiter can be waiting for is among its blockers (pid 0: a prepared transaction).
-  WHERE pid IN (SELECT pid FROM involved) OR pid IS NULL
+  WHERE EXISTS (SELECT 1 FROM blocked) AND (pid IN (SELECT pid FROM involved) OR pid IS NULL)
 ),
 here AS (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()),
 waiting AS MATERIALIZED (SELECT * FROM l WHERE NOT granted AND pid IS NOT NULL),

@@ -7,6 +7,7 @@ import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 import type { IncidentLookup } from '../timeline/model.js';
 import { TimelineRepository } from '../timeline/repository.js';
+import { detailFileEffect } from './detail-file.js';
 import { pictureKey, snapshotText } from './render.js';
 import type { LocksService } from './service.js';
 
@@ -91,7 +92,12 @@ export class LocksWatch {
             requestId: eventKey,
           });
         }
-        await this.deps.effects.add(client, postEffect(eventKey, watch.channel_id, inspection.rendered.message, incidentId));
+        const file = detailFileEffect(`${eventKey}:detail`, watch.channel_id, inspection, incidentId);
+        await this.deps.effects.add(
+          client,
+          postEffect(eventKey, watch.channel_id, inspection.rendered.message, incidentId),
+          ...(file ? [file] : []),
+        );
         return true;
       });
       if (posted) await this.deps.effects.wake([watch.channel_id]);

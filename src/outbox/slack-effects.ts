@@ -1,4 +1,5 @@
 import type { SlackMessage } from '../ports/slack.js';
+import { registerFileEffect } from './file-effect.js';
 import type { NewEffect } from './model.js';
 import type { Outbox } from './outbox.js';
 
@@ -23,4 +24,5 @@ export function registerSlackEffects(outbox: Outbox): void {
     const { channel, userIds } = effect.payload as { channel: string; userIds: string[] };
     await ctx.slack.invite(channel, userIds);
   });
+  registerFileEffect(outbox);
 }

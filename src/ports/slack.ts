@@ -90,6 +90,16 @@ export interface SlackGateway {
   replies(channelId: string, threadTs: string, page: PageRequest): Promise<MessagePage>;
   /** files.uploadV2 into a channel: the file's id. */
   uploadFile(channelId: string, file: UploadRequest): Promise<{ fileId: string }>;
+  /** files.getUploadURLExternal: a file of `length` bytes, invisible until it is completed. */
+  startUpload(filename: string, length: number): Promise<PendingUpload>;
+  /** The file's bytes, POSTed to its upload URL (SlackApiError `upload_rejected` on a 4xx). */
+  sendUpload(uploadUrl: string, bytes: Uint8Array): Promise<void>;
+  /** files.completeUploadExternal: the uploaded file shared into a channel as one file_share message. */
+  completeUpload(fileId: string, share: FileShare): Promise<void>;
+  /** The newest message in the channel's recent history that shares this file, if any. */
+  findFileShare(channelId: string, fileId: string): Promise<{ ts: string } | null>;
+  /** conversations.join: a public channel the bot has to be in (to share a file there). */
+  joinChannel(channelId: string): Promise<void>;
   /** A channel canvas from Markdown (canvases.create): the canvas id. */
   createCanvas(channelId: string, title: string, markdown: string): Promise<{ canvasId: string }>;
   /** Who the bot is in this workspace (auth.test): to tell its own posts apart, and to link messages. */
@@ -122,6 +132,18 @@ export interface MessagePage {
   messages: HistoryMessage[];
   /** null on the last page. */
   nextCursor: string | null;
+}
+
+export interface PendingUpload {
+  fileId: string;
+  uploadUrl: string;
+}
+
+export interface FileShare {
+  channelId: string;
+  title: string;
+  initialComment?: string;
+  threadTs?: string;
 }
 
 export interface UploadRequest {

@@ -54,6 +54,7 @@ interface RawMessage {
   bot_id?: string;
   reply_count?: number;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  files?: { id?: string }[];
 }
 
 // Message text from the Web API is Slack-encoded, as in events: decoded here, at the edge.
@@ -69,6 +70,8 @@ function content(message: SlackMessage): { text: string; blocks?: webApi.KnownBl
 // How far back a retry looks for its own earlier post: effects are delivered in order per channel,
 // so a post that landed before a crash is among the newest messages.
 const RECENT_HISTORY = 100;
+// A text file of a few megabytes at most: longer than this, Slack's upload service is not answering.
+const UPLOAD_TIMEOUT_MS = 30_000;
 
 /** SlackGateway over Bolt's WebClient: the domain's only way to Slack. */
 export function webClientGateway(client: WebClient): SlackGateway {
@@ -190,6 +193,45 @@ export function webClientGateway(client: WebClient): SlackGateway {
       );
       const uploaded = result.files as { files?: { id?: string }[] }[] | undefined;
       return { fileId: uploaded?.[0]?.files?.[0]?.id ?? '' };
+    },
+    async startUpload(filename, length) {
+      const result = await call('files.getUploadURLExternal', () => client.files.getUploadURLExternal({ filename, length }));
+      if (!result.file_id || !result.upload_url) throw new SlackApiError('files.getUploadURLExternal', 'invalid_response');
+      return { fileId: result.file_id, uploadUrl: result.upload_url };
+    },
+    async sendUpload(uploadUrl, bytes) {
+      let response: Response;
+      try {
+        response = await fetch(uploadUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: bytes,
+          signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+        });
+      } catch {
+        throw new SlackApiError('upload_url', 'request_error');
+      }
+      await response.arrayBuffer();
+      if (response.status >= 500) throw new SlackApiError('upload_url', 'http_error');
+      if (response.status !== 200) throw new SlackApiError('upload_url', 'upload_rejected');
+    },
+    async completeUpload(fileId, share) {
+      await call('files.completeUploadExternal', () =>
+        client.files.completeUploadExternal({
+          files: [{ id: fileId, title: share.title }],
+          channel_id: share.channelId,
+          ...(share.initialComment !== undefined ? { initial_comment: share.initialComment } : {}),
+          ...(share.threadTs !== undefined ? { thread_ts: share.threadTs } : {}),
+        }),
+      );
+    },
+    async findFileShare(channel, fileId) {
+      const history = await call('conversations.history', () => client.conversations.history({ channel, limit: RECENT_HISTORY }));
+      const found = (history.messages as RawMessage[] | undefined)?.find((m) => m.files?.some((f) => f.id === fileId));
+      return found?.ts ? { ts: found.ts } : null;
+    },
+    async joinChannel(channel) {
+      await call('conversations.join', () => client.conversations.join({ channel }));
     },
     async createCanvas(channel_id, title, markdown) {
       const result = await call('canvases.create', () =>

@@ -117,3 +117,27 @@ export function hotRow(writers = 5): DiagnosisRow {
     blocked: [[2, [1]], ...queued.map((pid): [number, number[]] => [pid, [2, ...queued.filter((q) => q < pid)]])],
   });
 }
+
+/**
+ * Thirty roots, each an advisory lock holder idle in transaction; root r (pid 1000 + 100r) has
+ * r + 1 waiters with long, distinct queries, and from r = 20 on also 8 that run the same
+ * statement (one group). More than a Slack message holds: 50 blocks, 3,000 characters a section.
+ */
+export function largeForestRow(): DiagnosisRow {
+  const sessions: SessionRow[] = [];
+  const locks: LockRow[] = [];
+  const blocked: [number, number[]][] = [];
+  for (let r = 0; r < 30; r += 1) {
+    const root = 1000 + r * 100;
+    sessions.push(sessionRow(root, { state: 'idle in transaction', query: `UPDATE t${r} SET v = 1` }));
+    const waiters = Array.from({ length: 1 + r + (r >= 20 ? 8 : 0) }, (_, i) => root + 1 + i);
+    for (const [i, pid] of waiters.entries()) {
+      const query = i <= r ? `UPDATE t${r} SET v = ${i + 1} /* ${'x'.repeat(i + 1)} */ -- w${i + 1}` : `SELECT pg_advisory_xact_lock(${root})`;
+      sessions.push(sessionRow(pid, { query }));
+      locks.push(lock(pid, { advisory: [0, root, 1] }, 'ExclusiveLock', false));
+      blocked.push([pid, [root]]);
+    }
+    locks.push(lock(root, { advisory: [0, root, 1] }, 'ExclusiveLock', true));
+  }
+  return diagnosisRow({ sessions, locks: locks.filter((l) => !l.granted), held: locks.filter((l) => l.granted), blocked });
+}

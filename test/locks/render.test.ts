@@ -3,7 +3,7 @@ import type { Block } from '../../src/ports/slack.js';
 import { CANCEL_ACTION, formatDuration, pictureKey, renderDiagnosis, snapshotSummary, TERMINATE_ACTION } from '../../src/locks/render.js';
 import type { DiagnosisRow, SessionRow } from '../../src/locks/sql.js';
 import { buildForest } from '../../src/locks/tree.js';
-import { ago, diagnosisRow, hotRow, lock, sessionRow } from './fixture.js';
+import { ago, diagnosisRow, hotRow, largeForestRow, lock, sessionRow } from './fixture.js';
 
 function render(row: DiagnosisRow, mode: 'full' | 'redacted' | 'none' = 'redacted') {
   return renderDiagnosis({ kind: 'ok', forest: buildForest(row), row, elapsedMs: 3 }, 'main', mode);
@@ -91,20 +91,7 @@ describe('renderDiagnosis', () => {
   });
 
   it('summarises a large forest within Slack limits, biggest roots first, and attaches the full detail', () => {
-    const sessions: SessionRow[] = [];
-    const locks = [];
-    const blocked: [number, number[]][] = [];
-    for (let r = 0; r < 30; r += 1) {
-      const root = 1000 + r * 100;
-      sessions.push(sessionRow(root, { state: 'idle in transaction', query: `UPDATE t${r} SET v = 1` }));
-      for (let w = 1; w <= 1 + r; w += 1) {
-        sessions.push(sessionRow(root + w, { query: `UPDATE t${r} SET v = ${w} /* ${'x'.repeat(w)} */ -- w${w}` }));
-        locks.push(lock(root + w, { advisory: [0, root, 1] }, 'ExclusiveLock', false));
-        blocked.push([root + w, [root]]);
-      }
-      locks.push(lock(root, { advisory: [0, root, 1] }, 'ExclusiveLock', true));
-    }
-    const row = diagnosisRow({ sessions, locks: locks.filter((l) => !l.granted), held: locks.filter((l) => l.granted), blocked });
+    const row = largeForestRow();
     const { message, detailText } = render(row);
     expect(message.blocks?.length).toBeLessThanOrEqual(50);
     for (const t of texts(message.blocks)) expect(t.length).toBeLessThanOrEqual(3000);

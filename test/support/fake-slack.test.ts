@@ -301,6 +301,41 @@ describe('fake Slack Web API', () => {
     expect(await apiError(client.apiCall('files.upload', { channels: channel, content: 'x' }))).toBe('method_deprecated');
   });
 
+  it('takes the three upload steps by hand: reserve, raw bytes to the loopback URL, share into a channel or a thread', async () => {
+    const client = web();
+    expect(await apiError(client.files.getUploadURLExternal({ filename: '', length: 3 }))).toBe('invalid_arguments');
+    expect(await apiError(client.apiCall('files.getUploadURLExternal', { filename: 'x.txt' }))).toBe('invalid_arguments');
+    const channel = fake.addChannel({ name: 'ops', members: ['U0ALICE'] }).id;
+    const parent = fake.postAsUser(channel, 'U0ALICE', 'the orders table is locked');
+
+    const text = 'Root: pid 4242\n  - pid 4243 waits\n';
+    const pending = await client.files.getUploadURLExternal({ filename: 'locks.txt', length: Buffer.byteLength(text) });
+    expect(pending.upload_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/upload\/F/);
+    const sent = await fetch(pending.upload_url!, { method: 'POST', body: text, headers: { 'content-type': 'application/octet-stream' } });
+    expect([sent.status, await sent.text()]).toEqual([200, `OK - ${Buffer.byteLength(text)}`]);
+    expect((await fetch(`${fake.url}/upload/F0NOPE`, { method: 'POST', body: 'x' })).status).toBe(404);
+
+    const files: [{ id: string; title: string }] = [{ id: pending.file_id!, title: 'Lock picture' }];
+    expect(await apiError(client.apiCall('files.completeUploadExternal', { files: [], channel_id: channel }))).toBe('invalid_arguments');
+    // chat:write.public lets the bot post where it is not a member; a file share does not.
+    expect(await apiError(client.files.completeUploadExternal({ files, channel_id: channel, initial_comment: 'Full detail' }))).toBe('not_in_channel');
+    expect(fake.files(channel)).toEqual([]);
+    await client.conversations.join({ channel });
+    await client.files.completeUploadExternal({ files, channel_id: channel, initial_comment: 'Full detail' });
+    expect(fake.files(channel)).toEqual([expect.objectContaining({ id: pending.file_id, name: 'locks.txt', title: 'Lock picture', content: text, initial_comment: 'Full detail' })]);
+    const history = await client.conversations.history({ channel, limit: 1 });
+    expect(history.messages?.[0]).toMatchObject({ subtype: 'file_share', text: 'Full detail', bot_id: fake.botId, files: [{ id: pending.file_id, mimetype: 'text/plain' }] });
+    expect((await client.files.info({ file: pending.file_id! })).content).toBe(text);
+    // A completed upload cannot be completed (shared) again.
+    expect(await apiError(client.files.completeUploadExternal({ files, channel_id: channel }))).toBe('file_not_found');
+
+    const reply = await client.files.getUploadURLExternal({ filename: 'more.txt', length: 2 });
+    await fetch(reply.upload_url!, { method: 'POST', body: 'ok' });
+    await client.files.completeUploadExternal({ files: [{ id: reply.file_id! }], channel_id: channel, thread_ts: parent.ts });
+    expect(fake.messages(channel).at(-1)).toMatchObject({ subtype: 'file_share', thread_ts: parent.ts, files: [{ id: reply.file_id, title: 'more.txt' }] });
+    expect(fake.files(channel).map((f) => f.name)).toEqual(['locks.txt', 'more.txt']);
+  });
+
   it('opens views only with a fresh, unused trigger', async () => {
     let now = Date.parse('2023-07-23T09:00:00Z');
     const clocked = await startFakeSlack({ now: () => now });
