@@ -305,7 +305,15 @@ export class EscalationEngine {
     // Escalations whose usergroup lookup failed in this sweep: the next sweep tries them again.
     const skip = new Set<number>();
     const notices: Promise<void>[] = [];
+    // One usergroups.users.list per group per sweep, however many escalations name it.
+    const groups = new Map<string, Promise<string[]>>();
+    const members = (id: string): Promise<string[]> => {
+      let found = groups.get(id);
+      if (!found) groups.set(id, (found = this.deps.usergroupMembers(id)));
+      return found;
+    };
     for (;;) {
+      const started = Date.now();
       const batch = await withTransaction(this.deps.pool, async (tx) => {
         const claimed = await new EscalationRepository(tx).claimDue(until, SWEEP_BATCH, [...skip]);
         const ready: Planned[] = [];
@@ -318,8 +326,9 @@ export class EscalationEngine {
         }
         return { claimed: claimed.length, lookup, recorded: await this.recordSteps(tx, ready) };
       });
+      this.deps.log.debug({ claimed: batch.claimed, recorded: batch.recorded.length, lookup: batch.lookup.length, ms: Date.now() - started }, 'escalation sweep batch');
       notices.push(this.afterSteps(batch.recorded));
-      if (batch.lookup.length > 0) notices.push(this.afterSteps(await this.recordLookedUp(batch.lookup, skip)));
+      if (batch.lookup.length > 0) notices.push(this.afterSteps(await this.recordLookedUp(batch.lookup, members, skip)));
       if (batch.claimed < SWEEP_BATCH) break;
     }
     if (settle) await Promise.all(notices);
@@ -337,17 +346,10 @@ export class EscalationEngine {
   }
 
   /**
-   * Steps whose tier names a usergroup: members looked up with no row locked (one call per
-   * group per sweep), then recorded only if the plan has not moved meanwhile (an ack, a close,
-   * another sweep).
+   * Steps whose tier names a usergroup: members looked up with no row locked, then recorded
+   * only if the plan has not moved meanwhile (an ack, a close, another sweep).
    */
-  private async recordLookedUp(claimed: Escalation[], skip: Set<number>): Promise<Recorded[]> {
-    const groups = new Map<string, Promise<string[]>>();
-    const members = (id: string): Promise<string[]> => {
-      let found = groups.get(id);
-      if (!found) groups.set(id, (found = this.deps.usergroupMembers(id)));
-      return found;
-    };
+  private async recordLookedUp(claimed: Escalation[], members: UsergroupMembers, skip: Set<number>): Promise<Recorded[]> {
     const looked = await Promise.all(
       claimed.map(async (e): Promise<Planned | null> => {
         const next = e.next as Due;
