@@ -326,7 +326,10 @@ export class EscalationEngine {
         }
         return { claimed: claimed.length, lookup, recorded: await this.recordSteps(tx, ready) };
       });
-      this.deps.log.debug({ claimed: batch.claimed, recorded: batch.recorded.length, lookup: batch.lookup.length, ms: Date.now() - started }, 'escalation sweep batch');
+      this.deps.log.debug(
+        { claimed: batch.claimed, recorded: batch.recorded.length, lookup: batch.lookup.length, ms: Date.now() - started, sinceDueMs: until && started - until.getTime() },
+        'escalation sweep batch',
+      );
       notices.push(this.afterSteps(batch.recorded));
       if (batch.lookup.length > 0) notices.push(this.afterSteps(await this.recordLookedUp(batch.lookup, members, skip)));
       if (batch.claimed < SWEEP_BATCH) break;
