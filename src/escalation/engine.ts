@@ -15,11 +15,12 @@ import { sendWebhook, type WebhookJob, type WebhookSender } from './webhook.js';
 export const STEP_QUEUE = 'escalation';
 export const WEBHOOK_QUEUE = 'escalation-webhook';
 
-export interface StepJob {
-  incidentId: number;
-  generation: number;
-  loop: number;
-  tier: number;
+/**
+ * "Sweep the steps due by `dueAt`" (ms since the epoch). One job per due instant, however many
+ * escalations fall due then; jobs queued by earlier versions named a step instead, and sweep now.
+ */
+export interface WakeJob {
+  dueAt?: number;
 }
 
 export type AckResult =
@@ -62,25 +63,41 @@ export interface EngineDeps {
   webhook?: WebhookSender;
 }
 
-const stepJobId = (j: StepJob): string => `step-${j.incidentId}-${j.generation}-${j.loop}-${j.tier}`;
-// A step this long overdue has lost its job (a crash between commit and enqueue) or its job died
-// with its worker: only then does the reconciler act, so a storm of steps due at once is not
-// doubled by it. With a reconcile every 200 ms a lost step runs about a second late.
+// A step this long overdue has lost its wake-up (a crash between commit and enqueue, a queue
+// that is down) or its sweep died with its worker: only then does the reconciler sweep, so the
+// wake-up stays what times a page. With a reconcile every 200 ms a lost step runs about a second late.
 const RESCUE_AFTER_MS = 750;
-const RECONCILE_BATCH = 100;
-// Any constant, the same in every replica.
-const RECONCILE_LOCK = 7_134_204;
+// What the overdue gauge counts up to.
+const OVERDUE_SAMPLE = 100;
+// Steps claimed and recorded per transaction.
+const SWEEP_BATCH = 200;
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'exponential', delay: 200 } };
+
+type Due = Step & { dueAt: Date };
+
+/** A step to record: whom it pages, and when it was due. */
+interface Planned {
+  e: Escalation;
+  step: Step;
+  users: string[];
+  due: Date;
+}
+
+interface Recorded extends Planned {
+  pages: PageRow[];
+  next: Due | null;
+}
 
 /**
  * Pages the tiers of a policy in turn until someone acknowledges. PostgreSQL holds the plan;
- * queue jobs only say "look now": each locks the row, re-reads it and drops itself unless it
- * is the step due in the current generation.
+ * queue jobs only say "look now": a sweep claims every step due (rows locked, skipping those
+ * another sweep, an ack or a close holds), records their pages and moves each plan on in the
+ * same transaction, so a step is paged once whoever sweeps and however often.
  */
 export class EscalationEngine {
   private readonly metrics: EscalationMetrics;
   private readonly now: () => Date;
-  private readonly steps: JobQueue<StepJob>;
+  private readonly steps: JobQueue<WakeJob>;
   private readonly hooks: JobQueue<WebhookJob>;
   private timer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> | null = null;
@@ -88,13 +105,13 @@ export class EscalationEngine {
   constructor(private readonly deps: EngineDeps) {
     this.metrics = deps.metrics ?? NO_METRICS;
     this.now = deps.now ?? (() => new Date());
-    this.steps = deps.queues.queue<StepJob>(STEP_QUEUE);
+    this.steps = deps.queues.queue<WakeJob>(STEP_QUEUE);
     this.hooks = deps.queues.queue<WebhookJob>(WEBHOOK_QUEUE);
   }
 
   /** Starts taking step jobs, and the reconciler (once now, then every `reconcileEveryMs`). */
-  async run(concurrency = 8): Promise<JobWorker<StepJob>> {
-    const worker = this.deps.queues.worker<StepJob>(STEP_QUEUE, (job) => this.process(job.data), {
+  async run(concurrency = 8): Promise<JobWorker<WakeJob>> {
+    const worker = this.deps.queues.worker<WakeJob>(STEP_QUEUE, (job) => this.sweep(job.data.dueAt === undefined ? null : new Date(job.data.dueAt)), {
       concurrency,
       // A job whose worker died is taken back after about a second, not BullMQ's default 30 s.
       lockDuration: 2000,
@@ -141,7 +158,7 @@ export class EscalationEngine {
       state: next ? 'active' : 'done',
       next,
     });
-    if (created && next) await this.enqueue({ incidentId, generation: 0, ...next }, next.dueAt);
+    if (created && next) await this.wake(next.dueAt);
     return { policy: name, started: created };
   }
 
@@ -189,9 +206,7 @@ export class EscalationEngine {
       return { generation, next };
     });
     if (!planned) return false;
-    if (planned.next) {
-      await this.enqueue({ incidentId, generation: planned.generation, loop: planned.next.loop, tier: planned.next.tier }, planned.next.dueAt);
-    }
+    if (planned.next) await this.wake(planned.next.dueAt);
     return true;
   }
 
@@ -206,17 +221,17 @@ export class EscalationEngine {
   async pageNow(incidentId: number, target: PageTarget, by: string | null = null): Promise<PageNowResult> {
     const at = this.now();
     if (target.kind === 'next') {
-      const job = await withTransaction(this.deps.pool, async (tx): Promise<StepJob | null> => {
+      const step = await withTransaction(this.deps.pool, async (tx): Promise<Step | null> => {
         const repo = new EscalationRepository(tx);
         const e = await repo.get(incidentId, true);
         if (!e || e.state !== 'active' || !e.next) return null;
-        // A new generation: the job waiting for the old due time drops itself.
-        const generation = await repo.advance(incidentId, { ...e.next, dueAt: at }, 'active', true);
-        return { incidentId, generation, loop: e.next.loop, tier: e.next.tier };
+        // A new generation: a sweep that read the old plan before its lookup records nothing for it.
+        await repo.advance(incidentId, { ...e.next, dueAt: at }, 'active', true);
+        return { loop: e.next.loop, tier: e.next.tier };
       });
-      if (!job) return { status: 'nothing', reason: 'no tier is left to page' };
-      await this.enqueue(job, at);
-      return { status: 'queued', step: { loop: job.loop, tier: job.tier } };
+      if (!step) return { status: 'nothing', reason: 'no tier is left to page' };
+      await this.wake(at);
+      return { status: 'queued', step };
     }
     const e = await new EscalationRepository(this.deps.pool).get(incidentId);
     if (!e) return { status: 'nothing', reason: 'this incident has no escalation' };
@@ -233,10 +248,11 @@ export class EscalationEngine {
       if (!locked) return [];
       const n = await repo.nextManualPage(incidentId);
       const step = { loop: -n, tier: target.kind === 'tier' ? target.tier - 1 : -1 };
-      return this.recordPages(tx, locked, step, users, at, at, by);
+      const [pages = []] = await this.recordPages(tx, [{ e: locked, step, users, due: at }], at, by);
+      return [{ e: locked, step, users, due: at, pages, next: null }];
     });
-    await this.afterPages(e, paged);
-    return { status: 'paged', users: paged.map((p) => p.userId) };
+    await this.afterSteps(paged);
+    return { status: 'paged', users: paged.flatMap((r) => r.pages.map((p) => p.userId)) };
   }
 
   /** Who each tier of `policy` would page at `at`, and for rotations who is next. */
@@ -260,7 +276,7 @@ export class EscalationEngine {
     return tiers;
   }
 
-  /** Re-enqueues every active escalation whose step is overdue and has no live job. */
+  /** Sweeps here when a step is overdue: its wake-up was lost, or its sweep died with its worker. */
   reconcile(): Promise<void> {
     // One pass at a time per process: a slow pass must not pile up behind the timer.
     this.reconciling ??= this.reconcileOnce().finally(() => {
@@ -270,139 +286,200 @@ export class EscalationEngine {
   }
 
   private async reconcileOnce(): Promise<void> {
-    const now = this.now();
-    const client = await this.deps.pool.connect();
-    try {
-      // One process reconciles at a time: under a backlog every replica checking every late step
-      // would spend on queue look-ups the time the workers need to catch up.
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RECONCILE_LOCK]);
-      if (!rows[0]?.ok) return;
-      try {
-        const overdue = await new EscalationRepository(client).overdue(new Date(now.getTime() - RESCUE_AFTER_MS), RECONCILE_BATCH);
-        this.metrics.overdue(overdue.length);
-        await this.rescue(overdue, now);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [RECONCILE_LOCK]);
-      }
-    } finally {
-      client.release();
-    }
+    const overdue = await new EscalationRepository(this.deps.pool).countOverdue(new Date(this.now().getTime() - RESCUE_AFTER_MS), OVERDUE_SAMPLE);
+    this.metrics.overdue(overdue);
+    if (overdue === 0) return;
+    this.deps.log.info({ overdue }, 'escalation steps overdue: sweeping them');
+    // Not waiting for the wake-ups and outbox calls after each commit: with the queue down they
+    // would hold every later reconcile, and PostgreSQL alone is enough to page.
+    await this.sweep(null, false);
   }
 
-  private async rescue(overdue: Escalation[], now: Date): Promise<void> {
-    for (const e of overdue) {
-      if (!e.next) continue;
-      const data: StepJob = { incidentId: e.incidentId, generation: e.generation, loop: e.next.loop, tier: e.next.tier };
-      const id = stepJobId(data);
-      const job = await this.steps.getJob(id);
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
-      if (state === 'active') {
-        // Its worker may be dead; a second job is harmless because the step runs under the row lock.
-        this.deps.log.info({ incidentId: e.incidentId, jobId: id }, 'escalation step overdue while active: running it again');
-        await this.steps.add('step', data, { ...JOB_OPTIONS, jobId: `${id}-r${now.getTime()}` });
-        continue;
-      }
-      if (job) await job.remove().catch(() => undefined);
-      this.deps.log.info({ incidentId: e.incidentId, jobId: id, state }, 'escalation step overdue with no job: re-enqueued');
-      await this.steps.add('step', data, { ...JOB_OPTIONS, jobId: id });
-    }
-  }
-
-  private async enqueue(data: StepJob, due: Date): Promise<void> {
-    const delay = Math.max(0, due.getTime() - this.now().getTime());
-    await this.steps.add('step', data, { ...JOB_OPTIONS, jobId: stepJobId(data), delay });
-  }
-
-  /** One step: lock, re-read, drop if stale, page, advance, enqueue the next. */
-  async process(job: StepJob): Promise<void> {
-    const log = this.deps.log.child({ incidentId: job.incidentId, generation: job.generation, loop: job.loop, tier: job.tier });
-    const peek = await new EscalationRepository(this.deps.pool).get(job.incidentId);
-    const why = staleReason(peek, job);
-    if (why || !peek) {
-      log.debug({ why }, 'escalation job dropped');
-      return;
-    }
-    // Expanded before the lock: usergroups.users.list is a Slack call, not something to hold a row lock over.
-    const tier = peek.snapshot.tiers[job.tier];
-    // The row's due time, not the schedule's: `/incident page` may have brought the step forward.
-    const due = peek.next?.dueAt ?? dueAt(peek.snapshot, peek.startedAt, job);
-    const users = tier ? await this.expand(peek.snapshot, tier.notify, due) : [];
-    const outcome = await withTransaction(this.deps.pool, async (tx) => {
-      const repo = new EscalationRepository(tx);
-      const e = await repo.get(job.incidentId, true);
-      const stale = staleReason(e, job);
-      if (stale || !e) return { dropped: stale ?? 'gone' };
-      const at = this.now();
-      const pages = await this.recordPages(tx, e, job, users, due, at, null);
-      const step = nextStep(e.snapshot, job);
-      const next = step ? { ...step, dueAt: dueAt(e.snapshot, e.startedAt, step) } : null;
-      await repo.advance(e.incidentId, next, next ? 'active' : 'done');
-      return { e, pages, next };
-    });
-    if ('dropped' in outcome) {
-      log.info({ why: outcome.dropped }, 'escalation job dropped');
-      return;
-    }
-    await this.afterPages(outcome.e, outcome.pages);
-    if (outcome.next) await this.enqueue({ incidentId: job.incidentId, generation: job.generation, ...outcome.next }, outcome.next.dueAt);
-  }
-
-  private async recordPages(tx: Queryable, e: Escalation, step: Step, users: string[], due: Date, at: Date, by: string | null): Promise<PageRow[]> {
-    const lateness = Math.max(0, at.getTime() - due.getTime());
-    const pages = await new EscalationRepository(tx).addPages(
-      users.map((userId) => ({ incidentId: e.incidentId, generation: e.generation, loop: step.loop, tier: step.tier, userId, dueAt: due, latenessMs: lateness })),
-    );
-    const manual = step.loop < 0;
-    const where = step.tier < 0 ? 'by hand' : `tier ${step.tier + 1}${step.loop > 0 ? `, repeat ${step.loop}` : ''}${manual ? ', by hand' : ''}`;
-    const text = users.length === 0 ? `Nobody to page (${where}): the tier resolved to no one` : `Paged ${users.map(mention).join(', ')} (${where})`;
-    if (pages.length > 0 || users.length === 0) {
-      await new TimelineRepository(tx).add({
-        incidentId: e.incidentId,
-        occurredAt: at,
-        kind: 'page',
-        authorId: by,
-        text,
-        data: { generation: e.generation, loop: step.loop, tier: step.tier, users, dueAt: due.toISOString(), latenessMs: lateness },
+  /**
+   * Records every step due by `until` (or now), a batch per transaction, until none is left.
+   * Steps whose tier names a usergroup are recorded after its members are looked up, outside
+   * any transaction. With `settle`, resolves once the wake-ups and outbox calls after the
+   * commits are done as well.
+   */
+  async sweep(until: Date | null = null, settle = true): Promise<void> {
+    // Escalations whose usergroup lookup failed in this sweep: the next sweep tries them again.
+    const skip = new Set<number>();
+    const notices: Promise<void>[] = [];
+    // One usergroups.users.list per group per sweep, however many escalations name it.
+    const groups = new Map<string, Promise<string[]>>();
+    const members = (id: string): Promise<string[]> => {
+      let found = groups.get(id);
+      if (!found) groups.set(id, (found = this.deps.usergroupMembers(id)));
+      return found;
+    };
+    for (;;) {
+      const started = Date.now();
+      const batch = await withTransaction(this.deps.pool, async (tx) => {
+        const claimed = await new EscalationRepository(tx).claimDue(until, SWEEP_BATCH, [...skip]);
+        const ready: Planned[] = [];
+        const lookup: Escalation[] = [];
+        for (const e of claimed) {
+          const planned = this.plan(e);
+          if (planned === 'lookup') lookup.push(e);
+          else if (planned) ready.push(planned);
+          else skip.add(e.incidentId);
+        }
+        return { claimed: claimed.length, lookup, recorded: await this.recordSteps(tx, ready) };
       });
+      this.deps.log.debug(
+        { claimed: batch.claimed, recorded: batch.recorded.length, lookup: batch.lookup.length, ms: Date.now() - started, sinceDueMs: until && started - until.getTime() },
+        'escalation sweep batch',
+      );
+      notices.push(this.afterSteps(batch.recorded));
+      if (batch.lookup.length > 0) notices.push(this.afterSteps(await this.recordLookedUp(batch.lookup, members, skip)));
+      if (batch.claimed < SWEEP_BATCH) break;
     }
-    await this.deps.outbox.add(tx, pages.map((p) => effect('page', p)));
+    if (settle) await Promise.all(notices);
+  }
+
+  /** The step `e` is due for, with whom it pages; 'lookup' when a usergroup must be asked first. */
+  private plan(e: Escalation): Planned | 'lookup' | null {
+    if (!e.next) return null;
+    const step = { loop: e.next.loop, tier: e.next.tier };
+    const tier = e.snapshot.tiers[step.tier];
+    if (tier && tier.notify.some(isUsergroup)) return 'lookup';
+    // The row's due time, not the schedule's: `/incident page` may have brought the step forward.
+    const due = e.next.dueAt;
+    return { e, step, users: tier ? resolveLocal(e.snapshot, tier.notify, due) : [], due };
+  }
+
+  /**
+   * Steps whose tier names a usergroup: members looked up with no row locked, then recorded
+   * only if the plan has not moved meanwhile (an ack, a close, another sweep).
+   */
+  private async recordLookedUp(claimed: Escalation[], members: UsergroupMembers, skip: Set<number>): Promise<Recorded[]> {
+    const looked = await Promise.all(
+      claimed.map(async (e): Promise<Planned | null> => {
+        const next = e.next as Due;
+        const tier = e.snapshot.tiers[next.tier];
+        try {
+          return { e, step: { loop: next.loop, tier: next.tier }, users: tier ? await this.expand(e.snapshot, tier.notify, next.dueAt, members) : [], due: next.dueAt };
+        } catch (error) {
+          skip.add(e.incidentId);
+          this.deps.log.warn({ err: String(error), incidentId: e.incidentId }, 'usergroup lookup failed; the step is tried again at the next sweep');
+          return null;
+        }
+      }),
+    );
+    const planned = looked.filter((p): p is Planned => p !== null);
+    if (planned.length === 0) return [];
+    return withTransaction(this.deps.pool, async (tx) => {
+      const locked = new Map((await new EscalationRepository(tx).lockFree(planned.map((p) => p.e.incidentId))).map((e) => [e.incidentId, e]));
+      const current: Planned[] = [];
+      for (const p of planned) {
+        const e = locked.get(p.e.incidentId);
+        if (e && !staleReason(e, { generation: p.e.generation, ...p.step }) && e.next?.dueAt.getTime() === p.due.getTime()) current.push({ ...p, e });
+      }
+      return this.recordSteps(tx, current);
+    });
+  }
+
+  /** Records the steps' pages and moves each plan to its next step; the rows are locked by the caller. */
+  private async recordSteps(tx: Queryable, planned: Planned[]): Promise<Recorded[]> {
+    if (planned.length === 0) return [];
+    const pages = await this.recordPages(tx, planned, this.now(), null);
+    const recorded = planned.map((p, i): Recorded => {
+      const step = nextStep(p.e.snapshot, p.step);
+      return { ...p, pages: pages[i] ?? [], next: step ? { ...step, dueAt: dueAt(p.e.snapshot, p.e.startedAt, step) } : null };
+    });
+    await new EscalationRepository(tx).advanceAll(recorded.map((r) => ({ incidentId: r.e.incidentId, next: r.next })));
+    return recorded;
+  }
+
+  /** The wake-up for `due`: one job per instant in the future; one of its own when due already. */
+  private async wake(due: Date): Promise<void> {
+    const delay = due.getTime() - this.now().getTime();
+    // A job already running for this instant may have claimed before this step committed, and
+    // adding under its id would be ignored: a step due now gets a job of its own.
+    const id = delay > 0 ? { jobId: `wake-${due.getTime()}`, delay } : {};
+    await this.steps.add('wake', { dueAt: due.getTime() }, { ...JOB_OPTIONS, ...id });
+  }
+
+  /**
+   * Records pages (a batch of steps at once) with their timeline entries and outbox effects;
+   * returns each step's pages that are new to the table (a step recorded again pages nobody twice).
+   */
+  private async recordPages(tx: Queryable, planned: Planned[], at: Date, by: string | null): Promise<PageRow[][]> {
+    const lateness = (p: Planned): number => Math.max(0, at.getTime() - p.due.getTime());
+    const rows = await new EscalationRepository(tx).addPages(
+      planned.flatMap((p) =>
+        p.users.map((userId) => ({ incidentId: p.e.incidentId, generation: p.e.generation, loop: p.step.loop, tier: p.step.tier, userId, dueAt: p.due, latenessMs: lateness(p) })),
+      ),
+    );
+    const stepKey = (r: { incidentId: number; generation: number; loop: number; tier: number }): string => `${r.incidentId}:${r.generation}:${r.loop}:${r.tier}`;
+    const byStep = new Map<string, PageRow[]>();
+    for (const row of rows) byStep.set(stepKey(row), [...(byStep.get(stepKey(row)) ?? []), row]);
+    const pages = planned.map((p) => byStep.get(stepKey({ incidentId: p.e.incidentId, generation: p.e.generation, ...p.step })) ?? []);
+    const events = planned.flatMap((p, i) => {
+      if ((pages[i] ?? []).length === 0 && p.users.length > 0) return [];
+      const { loop, tier } = p.step;
+      const where = tier < 0 ? 'by hand' : `tier ${tier + 1}${loop > 0 ? `, repeat ${loop}` : ''}${loop < 0 ? ', by hand' : ''}`;
+      const text = p.users.length === 0 ? `Nobody to page (${where}): the tier resolved to no one` : `Paged ${p.users.map(mention).join(', ')} (${where})`;
+      const data = { generation: p.e.generation, loop, tier, users: p.users, dueAt: p.due.toISOString(), latenessMs: lateness(p) };
+      return [{ incidentId: p.e.incidentId, occurredAt: at, kind: 'page' as const, authorId: by, text, data }];
+    });
+    await new TimelineRepository(tx).addAll(events);
+    await this.deps.outbox.add(tx, rows.map((p) => effect('page', p)));
     return pages;
   }
 
-  private async afterPages(e: Escalation, pages: PageRow[]): Promise<void> {
-    if (pages.length === 0) return;
+  /** After the commit: metrics, the outbox, the webhooks and the next wake-ups. Never rejects: the reconciler covers a lost wake-up. */
+  private async afterSteps(recorded: Recorded[]): Promise<void> {
+    if (recorded.length === 0) return;
+    const pages = recorded.flatMap((r) => r.pages);
     this.metrics.pagesSent(pages.length);
     for (const p of pages) this.metrics.pageLateness(p.latenessMs / 1000);
-    await this.deps.outbox.wake();
-    const first = pages[0] as PageRow;
-    if (e.snapshot.webhook) {
-      const data: WebhookJob = { incidentId: e.incidentId, policy: e.policy, loop: first.loop, tier: first.tier, users: pages.map((p) => p.userId), webhook: e.snapshot.webhook };
-      await this.hooks
-        .add('webhook', data, { jobId: `hook-${e.incidentId}-${first.generation}-${first.loop}-${first.tier}`, attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 100 })
-        .catch((error: Error) => this.deps.log.warn({ err: error.message, incidentId: e.incidentId }, 'could not queue the page webhook'));
-    }
+    const hooks = recorded.flatMap((r) => {
+      const first = r.pages[0];
+      const webhook = r.e.snapshot.webhook;
+      if (!first || !webhook) return [];
+      const data: WebhookJob = { incidentId: r.e.incidentId, policy: r.e.policy, loop: first.loop, tier: first.tier, users: r.pages.map((p) => p.userId), webhook };
+      const opts = { jobId: `hook-${r.e.incidentId}-${first.generation}-${first.loop}-${first.tier}`, attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 100 };
+      return [{ name: 'webhook', data, opts }];
+    });
+    const wakes = new Map<number, Date>();
+    for (const r of recorded) if (r.next) wakes.set(r.next.dueAt.getTime(), r.next.dueAt);
+    const warn = (what: string) => (error: unknown) => this.deps.log.warn({ err: String(error) }, what);
+    await Promise.all([
+      pages.length > 0 ? this.deps.outbox.wake().catch(warn('could not wake the page outbox')) : undefined,
+      hooks.length > 0 ? this.hooks.addBulk(hooks).catch(warn('could not queue the page webhooks')) : undefined,
+      ...[...wakes.values()].map((due) => this.wake(due).catch(warn('could not queue an escalation wake-up; the reconciler will sweep'))),
+    ]);
   }
 
   /** The people `notify` names at `at`: users as given, usergroups' members, whoever a rotation has on call. */
-  private async expand(snapshot: PolicySnapshot, notify: string[], at: Date): Promise<string[]> {
+  private async expand(snapshot: PolicySnapshot, notify: string[], at: Date, members: UsergroupMembers = this.deps.usergroupMembers): Promise<string[]> {
     const people: string[] = [];
     for (const target of notify) {
-      const rotation = rotationName(target);
-      if (rotation !== null) {
-        const r = snapshot.rotations[rotation];
-        if (r) people.push(onCallAt(r, at).user);
-      } else if (target.startsWith('S')) {
-        people.push(...(await this.deps.usergroupMembers(target)));
-      } else {
-        people.push(target);
-      }
+      if (isUsergroup(target)) people.push(...(await members(target)));
+      else people.push(...resolveLocal(snapshot, [target], at));
     }
     return [...new Set(people)];
   }
 }
 
-function staleReason(e: Escalation | null, job: StepJob): string | null {
+const isUsergroup = (target: string): boolean => rotationName(target) === null && target.startsWith('S');
+
+/** `expand` for targets that need no Slack call: users as given, whoever a rotation has on call at `at`. */
+function resolveLocal(snapshot: PolicySnapshot, notify: string[], at: Date): string[] {
+  const people: string[] = [];
+  for (const target of notify) {
+    const rotation = rotationName(target);
+    if (rotation === null) people.push(target);
+    else {
+      const r = snapshot.rotations[rotation];
+      if (r) people.push(onCallAt(r, at).user);
+    }
+  }
+  return [...new Set(people)];
+}
+
+function staleReason(e: Escalation | null, job: Step & { generation: number }): string | null {
   if (!e) return 'the incident has no escalation';
   if (e.generation !== job.generation) return `generation moved to ${e.generation}`;
   if (e.state !== 'active') return `the escalation is ${e.state}`;

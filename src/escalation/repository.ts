@@ -184,12 +184,49 @@ export class EscalationRepository {
     return rows.map(toPage);
   }
 
-  /** Active escalations whose next step was due at or before `at`. */
-  async overdue(at: Date, limit = 1000): Promise<Escalation[]> {
+  /**
+   * Locks up to `limit` active escalations whose step is due by `until` (by the database's clock
+   * when later), oldest first. Rows another transaction holds (a step being recorded, an ack, a
+   * close) are skipped, so concurrent sweeps never take the same step.
+   */
+  async claimDue(until: Date | null, limit: number, skip: readonly number[] = []): Promise<Escalation[]> {
     const { rows } = await this.db.query<EscalationRecord>(
-      `SELECT * FROM escalations WHERE state = 'active' AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2`,
-      [at, limit],
+      `SELECT * FROM escalations
+       WHERE state = 'active' AND next_due_at <= greatest(now(), $1::timestamptz) AND incident_id <> ALL($3::bigint[])
+       ORDER BY next_due_at LIMIT $2
+       FOR UPDATE SKIP LOCKED`,
+      [until, limit, skip],
     );
     return rows.map(toEscalation);
+  }
+
+  /** Locks these escalations, skipping any another transaction holds. */
+  async lockFree(incidentIds: readonly number[]): Promise<Escalation[]> {
+    const { rows } = await this.db.query<EscalationRecord>(
+      'SELECT * FROM escalations WHERE incident_id = ANY($1::bigint[]) ORDER BY incident_id FOR UPDATE SKIP LOCKED',
+      [incidentIds],
+    );
+    return rows.map(toEscalation);
+  }
+
+  /** `advance` for many escalations in one statement (their rows already locked by the caller). */
+  async advanceAll(moves: readonly { incidentId: number; next: (Step & { dueAt: Date }) | null }[]): Promise<void> {
+    if (moves.length === 0) return;
+    await this.db.query(
+      `UPDATE escalations e SET next_loop = m.loop, next_tier = m.tier, next_due_at = m.due_at,
+         state = CASE WHEN m.due_at IS NULL THEN 'done' ELSE 'active' END
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::timestamptz[]) AS m (incident_id, loop, tier, due_at)
+       WHERE e.incident_id = m.incident_id`,
+      [moves.map((m) => m.incidentId), moves.map((m) => m.next?.loop ?? null), moves.map((m) => m.next?.tier ?? null), moves.map((m) => m.next?.dueAt ?? null)],
+    );
+  }
+
+  /** How many active escalations (up to `limit`) have a step due at or before `at`. */
+  async countOverdue(at: Date, limit: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM escalations WHERE state = 'active' AND next_due_at <= $1 LIMIT $2) o`,
+      [at, limit],
+    );
+    return rows[0]?.n ?? 0;
   }
 }

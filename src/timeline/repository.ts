@@ -66,6 +66,40 @@ export class TimelineRepository {
     return rows[0] ? toEvent(rows[0]) : null;
   }
 
+  /** Records many events in one statement, in the order given; an event a unique key already holds is skipped. */
+  async addAll(events: readonly NewTimelineEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((e) => ({
+      incident_id: e.incidentId,
+      occurred_at: e.occurredAt.toISOString(),
+      kind: e.kind,
+      author_id: e.authorId,
+      text: e.text,
+      typed_time: e.typedTime ?? null,
+      typed_zone: e.typedZone ?? null,
+      zone_used: e.zoneUsed ?? null,
+      warnings: e.warnings ?? [],
+      source_ts: e.sourceTs ?? null,
+      data: e.data ?? {},
+      request_id: e.requestId ?? null,
+    }));
+    await this.db.query(
+      `INSERT INTO timeline_events
+         (incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts, data,
+          request_id)
+       SELECT incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts, data,
+          request_id
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (incident_id bigint, occurred_at timestamptz, kind text,
+          author_id text, text text, typed_time text, typed_zone text, zone_used text, warnings text[], source_ts text,
+          data jsonb, request_id text)) WITH ORDINALITY
+         AS e (incident_id, occurred_at, kind, author_id, text, typed_time, typed_zone, zone_used, warnings, source_ts,
+          data, request_id, n)
+       ORDER BY n
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
+  }
+
   /** True when this Slack request already recorded its event (the request is being re-run). */
   async hasRequest(requestId: string): Promise<boolean> {
     const { rows } = await this.db.query('SELECT 1 FROM timeline_events WHERE request_id = $1', [requestId]);

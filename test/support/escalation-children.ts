@@ -23,6 +23,8 @@ export function startWorker(env: WorkerEnv): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`escalation worker exited with ${code} before it was ready`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString('utf8').includes('ready')) resolve(child);
+      // The worker's log, when asked for with ESC_LOG.
+      if (process.env['ESC_LOG']) process.stderr.write(chunk);
     });
   });
 }

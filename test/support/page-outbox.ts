@@ -20,16 +20,16 @@ export class RecordingPageOutbox implements PageOutbox {
       user_id text NOT NULL, key text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
   }
 
+  // One statement for all, in the order given, as the real outbox does (src/outbox/repository.ts).
   async add(db: Queryable, effects: PageEffect[]): Promise<void> {
-    for (const e of effects) {
-      await db.query('INSERT INTO test_page_effects (kind, incident_id, page_id, user_id, key) VALUES ($1, $2, $3, $4, $5)', [
-        e.kind,
-        e.incidentId,
-        e.pageId,
-        e.userId,
-        e.key,
-      ]);
-    }
+    if (effects.length === 0) return;
+    await db.query(
+      `INSERT INTO test_page_effects (kind, incident_id, page_id, user_id, key)
+       SELECT kind, incident_id, page_id, user_id, key
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS e (kind, incident_id, page_id, user_id, key, n)
+       ORDER BY n`,
+      [effects.map((e) => e.kind), effects.map((e) => e.incidentId), effects.map((e) => e.pageId), effects.map((e) => e.userId), effects.map((e) => e.key)],
+    );
   }
 
   async wake(): Promise<void> {
