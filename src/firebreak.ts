@@ -135,6 +135,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         opened: async (db, incident) => {
           await escalation.start(incident.id, incident.severity, incident.openedAt, db);
         },
+        afterOpen: (incident) => escalation.started(incident.id),
         severityChanged: async (incident, at) => {
           await escalation.changeSeverity(incident.id, incident.severity, at);
         },

@@ -162,6 +162,15 @@ export class EscalationEngine {
     return { policy: name, started: created };
   }
 
+  /**
+   * After the transaction that started paging commits: its first wake-up again, since the one
+   * queued inside the transaction may have run before the step was visible.
+   */
+  async started(incidentId: number): Promise<void> {
+    const e = await new EscalationRepository(this.deps.pool).get(incidentId);
+    if (e?.state === 'active' && e.next) await this.wake(e.next.dueAt);
+  }
+
   async ack(incidentId: number, userId: string, at: Date, via: 'command' | 'button'): Promise<AckResult> {
     const result = await withTransaction(this.deps.pool, async (tx): Promise<AckResult> => {
       const repo = new EscalationRepository(tx);

@@ -29,6 +29,8 @@ export interface EffectSink {
 /** What else happens when an incident opens or closes (escalation starts and stops, the postmortem). */
 export interface IncidentHooks {
   opened?(db: Queryable, incident: Incident): Promise<void>;
+  /** Once the opening has committed: work that must find it recorded (the first page's wake-up). */
+  afterOpen?(incident: Incident): Promise<void>;
   closed?(db: Queryable, incident: Incident): Promise<void>;
   /** After a severity change is recorded (escalation moves to that severity's policy); idempotent. */
   severityChanged?(incident: Incident, at: Date): Promise<void>;
@@ -131,6 +133,10 @@ export class IncidentService {
       return attached;
     });
     await this.deps.effects.wake([channel.id]);
+    // Only sooner: whatever it starts, a reconciler finds too if this process dies first.
+    await this.deps.hooks?.afterOpen?.(opened).catch((error: unknown) =>
+      this.deps.log.warn({ err: String(error) }, 'after-open work failed; its reconciler will catch up'),
+    );
     return { text: `:rotating_light: Opened incident #${opened.id} (${severityLabel(opened.severity)}) in <#${channel.id}>.` };
   }
 

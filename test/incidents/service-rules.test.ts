@@ -58,6 +58,7 @@ beforeEach(() => {
     log: createLogger('silent'),
     hooks: {
       opened: (db, incident) => hooks.opened?.(db, incident) ?? Promise.resolve(),
+      afterOpen: (incident) => hooks.afterOpen?.(incident) ?? Promise.resolve(),
       closed: (db, incident) => hooks.closed?.(db, incident) ?? Promise.resolve(),
     },
   });
@@ -109,11 +110,27 @@ describe('opening an incident', () => {
     expect(slack.created).toHaveLength(1);
   });
 
+  it('hands the opened incident to after-open work once it is recorded, and still answers when that work fails', async () => {
+    const seen: string[] = [];
+    hooks.afterOpen = async (incident) => {
+      seen.push(`${incident.id}:${memory.incident(incident.id)?.state}:${memory.events.length}`);
+      throw new Error('queue unavailable');
+    };
+    const reply = await service.open(ctx('C0GENERAL'), { title: 'Orders table locked', severity: 1 });
+    expect(seen).toEqual(['1:open:1']);
+    expect(reply.text).toContain('Opened incident #1');
+  });
+
   it('records nothing of the opening when a hook fails inside its transaction', async () => {
     hooks.opened = async () => {
       throw new Error('escalation policy missing');
     };
+    const afterOpen: number[] = [];
+    hooks.afterOpen = async (incident) => {
+      afterOpen.push(incident.id);
+    };
     await expect(service.open(ctx('C0GENERAL'), { title: 'Orders table locked', severity: 2 })).rejects.toThrow(/policy missing/);
+    expect(afterOpen).toEqual([]);
     expect(memory.incident(1)?.state).toBe('opening');
     expect(memory.events).toEqual([]);
     expect(memory.addedEffects).toEqual([]);
