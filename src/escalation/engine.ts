@@ -122,7 +122,7 @@ export class EscalationEngine {
     if (sender) {
       // A queue of its own: a pager that is down retries with backoff and never holds up a Slack page.
       const hooks = this.deps.queues.worker<WebhookJob>(WEBHOOK_QUEUE, (job) => sendWebhook(job.data, sender), { concurrency: 4 });
-      hooks.on('failed', (job, error) => this.deps.log.warn({ err: error.message, jobId: job?.id }, 'page webhook failed'));
+      hooks.on('failed', (job, error) => this.deps.log.warn({ err: error.message, jobId: job?.id, incident: job?.data.incidentId }, 'page webhook failed'));
     }
     worker.on('failed', (job, error) => this.deps.log.warn({ err: error.message, jobId: job?.id }, 'escalation step failed; it will be retried'));
     await this.reconcile();
@@ -222,7 +222,7 @@ export class EscalationEngine {
   /** Stops paging (the incident closed, or the plan changed); false when it was not paging. */
   async stop(incidentId: number, reason: string, db: Queryable = this.deps.pool): Promise<boolean> {
     const stopped = await new EscalationRepository(db).stop(incidentId, reason);
-    if (stopped) this.deps.log.info({ incidentId, reason }, 'escalation stopped');
+    if (stopped) this.deps.log.info({ incident: incidentId, reason }, 'escalation stopped');
     return stopped;
   }
 
@@ -370,7 +370,7 @@ export class EscalationEngine {
           return { e, step: { loop: next.loop, tier: next.tier }, users: tier ? await this.expand(e.snapshot, tier.notify, next.dueAt, members) : [], due: next.dueAt };
         } catch (error) {
           skip.add(e.incidentId);
-          this.deps.log.warn({ err: String(error), incidentId: e.incidentId }, 'usergroup lookup failed; the step is tried again at the next sweep');
+          this.deps.log.warn({ err: String(error), incident: e.incidentId }, 'usergroup lookup failed; the step is tried again at the next sweep');
           return null;
         }
       }),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
+import { tagLogs } from '../log.js';
 import type { NewEffect } from '../outbox/model.js';
 import { postEffect } from '../outbox/slack-effects.js';
 import type { SlackMessage } from '../ports/slack.js';
@@ -74,6 +75,7 @@ export class LocksFlow {
       case 'inspect': {
         const inspection = await this.deps.locks.inspect(command.database);
         const incident = await this.deps.incidents.byChannel(ctx.channelId);
+        if (incident) tagLogs({ incident: incident.id });
         await this.publish(ctx.channelId, incident, `locks:${ctx.requestId}`, [inspection.rendered.message], {
           inspection,
           requestId: ctx.requestId,
@@ -103,6 +105,7 @@ export class LocksFlow {
     const line = `${mention(click.userId)} ${did} on ${escapeMrkdwn(value.db)}.`;
     const after = await this.deps.locks.inspect(value.db);
     const incident = await this.deps.incidents.byChannel(click.channelId);
+    if (incident) tagLogs({ incident: incident.id });
     await this.publish(
       click.channelId,
       incident,
