@@ -78,7 +78,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     const inflight = new InFlight();
     const replica = new Replica(store.pool);
     await replica.start();
-    const inbox = new Inbox({ pool: store.pool, replicaId: replica.id, log });
+    const inbox = new Inbox({ pool: store.pool, recordPool: store.ackPool, replicaId: replica.id, log });
     metrics.watchInboxDepth(() => inbox.depth);
     const outbox = new Outbox({
       pool: store.pool,

@@ -21,6 +21,8 @@ export interface InboxOptions {
    * They mostly wait on PostgreSQL, so this goes with the pool's size (src/store/database.ts).
    */
   concurrency?: number;
+  /** Where the records an ack waits on are written; `pool` when not given. */
+  recordPool?: pg.Pool;
   /**
    * Entries waiting beyond that; past it new requests are turned away before they are acked.
    * 2,500 is about 10 s of work at what bench/load.ts measures on 2 shared cores: a burst of
@@ -50,7 +52,8 @@ export class Inbox {
 
   constructor(private readonly options: InboxOptions) {
     this.repo = new InboxRepository(options.pool);
-    this.records = new Batcher((entries) => this.repo.record(entries, options.replicaId));
+    const recorder = options.recordPool ? new InboxRepository(options.recordPool) : this.repo;
+    this.records = new Batcher((entries) => recorder.record(entries, options.replicaId));
     this.done = new Batcher(async (keys) => {
       await this.repo.markDone(keys);
       return keys.map(() => undefined);

@@ -10,7 +10,7 @@
 //   be in the history yet: completing a completed file answers `file_not_found`, which after
 //   `sharing` means exactly that. Without `sharing`, `file_not_found` (or an upload URL that
 //   refuses the bytes) means the reservation is gone: the attempt starts over with a new one.
-import { SlackApiError, type PendingUpload } from '../ports/slack.js';
+import { SlackApiError, type PendingUpload, type SlackGateway } from '../ports/slack.js';
 import type { DeliveryContext, Effect, NewEffect } from './model.js';
 import type { Outbox } from './outbox.js';
 
@@ -30,11 +30,19 @@ interface FilePayload {
   file: FileToShare;
 }
 
-interface FileProgress {
+export interface FileProgress {
   fileId?: string;
   uploadUrl?: string;
   sharing?: boolean;
 }
+
+/** Where one file's steps are remembered between attempts: an effect's progress, or a part of it. */
+export interface FileSteps {
+  saved: FileProgress;
+  save(progress: FileProgress): Promise<void>;
+}
+
+type FileSlack = Pick<SlackGateway, 'startUpload' | 'sendUpload' | 'completeUpload' | 'findFileShare' | 'joinChannel'>;
 
 export function fileEffect(key: string, channel: string, file: FileToShare, incidentId: number | null = null): NewEffect {
   return { lane: channel, kind: FILE, key, incidentId, payload: { channel, file } satisfies FilePayload as unknown as Record<string, unknown> };
@@ -44,56 +52,62 @@ function isCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof SlackApiError && codes.includes(error.code);
 }
 
-async function share(ctx: DeliveryContext, fileId: string, channel: string, file: FileToShare): Promise<void> {
+async function share(slack: FileSlack, fileId: string, channel: string, file: FileToShare): Promise<void> {
   const request = { channelId: channel, title: file.title, ...(file.initialComment !== undefined ? { initialComment: file.initialComment } : {}) };
   try {
-    await ctx.slack.completeUpload(fileId, request);
+    await slack.completeUpload(fileId, request);
   } catch (error) {
     // chat:write.public posted the picture without the bot in the channel; a file needs it there.
     if (!isCode(error, 'not_in_channel')) throw error;
-    await ctx.slack.joinChannel(channel);
-    await ctx.slack.completeUpload(fileId, request);
+    await slack.joinChannel(channel);
+    await slack.completeUpload(fileId, request);
   }
 }
 
-export async function deliverFile(effect: Effect, ctx: DeliveryContext): Promise<void> {
-  const { channel, file } = effect.payload as unknown as FilePayload;
-  const progress = effect.progress as FileProgress;
+/** Shares `file` into `channel` at most once however often it is retried; the file's id. */
+export async function shareFileOnce(slack: FileSlack, steps: FileSteps, channel: string, file: FileToShare): Promise<string> {
+  const progress = steps.saved;
   if (progress.sharing === true && progress.fileId !== undefined) {
     // Not in the channel: nothing can have been shared there (share() joins it first).
-    const shared = await ctx.slack.findFileShare(channel, progress.fileId).catch((error: unknown) => {
+    const shared = await slack.findFileShare(channel, progress.fileId).catch((error: unknown) => {
       if (isCode(error, 'not_in_channel')) return null;
       throw error;
     });
-    if (shared) return;
+    if (shared) return progress.fileId;
     try {
-      await share(ctx, progress.fileId, channel, file);
+      await share(slack, progress.fileId, channel, file);
     } catch (error) {
       if (!isCode(error, 'file_not_found')) throw error;
     }
-    return;
+    return progress.fileId;
   }
 
   const bytes = Buffer.from(file.content, 'utf8');
   const reserve = async (): Promise<PendingUpload> => {
-    const pending = await ctx.slack.startUpload(file.filename, bytes.length);
-    await ctx.saveProgress({ fileId: pending.fileId, uploadUrl: pending.uploadUrl } satisfies FileProgress);
+    const pending = await slack.startUpload(file.filename, bytes.length);
+    await steps.save({ fileId: pending.fileId, uploadUrl: pending.uploadUrl });
     return pending;
   };
-  const upload = async (pending: PendingUpload): Promise<void> => {
-    await ctx.slack.sendUpload(pending.uploadUrl, bytes);
-    await ctx.saveProgress({ ...pending, sharing: true } satisfies FileProgress);
-    await share(ctx, pending.fileId, channel, file);
+  const upload = async (pending: PendingUpload): Promise<string> => {
+    await slack.sendUpload(pending.uploadUrl, bytes);
+    await steps.save({ ...pending, sharing: true });
+    await share(slack, pending.fileId, channel, file);
+    return pending.fileId;
   };
 
   const saved = progress.fileId !== undefined && progress.uploadUrl !== undefined ? { fileId: progress.fileId, uploadUrl: progress.uploadUrl } : null;
   if (saved === null) return upload(await reserve());
   try {
-    await upload(saved);
+    return await upload(saved);
   } catch (error) {
     if (!isCode(error, 'file_not_found', 'upload_rejected')) throw error;
-    await upload(await reserve());
+    return upload(await reserve());
   }
+}
+
+export async function deliverFile(effect: Effect, ctx: DeliveryContext): Promise<void> {
+  const { channel, file } = effect.payload as unknown as FilePayload;
+  await shareFileOnce(ctx.slack, { saved: effect.progress as FileProgress, save: (progress) => ctx.saveProgress({ ...progress }) }, channel, file);
 }
 
 export function registerFileEffect(outbox: Outbox): void {

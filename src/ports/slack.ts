@@ -88,8 +88,6 @@ export interface SlackGateway {
   history(channelId: string, page: PageRequest): Promise<MessagePage>;
   /** One page of a thread, parent first (conversations.replies). */
   replies(channelId: string, threadTs: string, page: PageRequest): Promise<MessagePage>;
-  /** files.uploadV2 into a channel: the file's id. */
-  uploadFile(channelId: string, file: UploadRequest): Promise<{ fileId: string }>;
   /** files.getUploadURLExternal: a file of `length` bytes, invisible until it is completed. */
   startUpload(filename: string, length: number): Promise<PendingUpload>;
   /** The file's bytes, POSTed to its upload URL (SlackApiError `upload_rejected` on a 4xx). */
@@ -144,11 +142,4 @@ export interface FileShare {
   title: string;
   initialComment?: string;
   threadTs?: string;
-}
-
-export interface UploadRequest {
-  filename: string;
-  title: string;
-  content: string;
-  initialComment?: string;
 }

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Incident } from '../incidents/model.js';
 import { IncidentRepository } from '../incidents/repository.js';
+import { shareFileOnce, type FileProgress } from '../outbox/file-effect.js';
 import type { NewEffect } from '../outbox/model.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { BotIdentity, SlackGateway } from '../ports/slack.js';
@@ -99,9 +100,13 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
       version = result.version.version;
       await ctx.saveProgress({ version });
     }
+    const published = version;
+    const fileSteps = (effect.progress['file'] ?? {}) as FileProgress;
     await publishPostmortem(
       {
         slack: ctx.slack,
+        shareFile: (channel, file) =>
+          shareFileOnce(ctx.slack, { saved: fileSteps, save: (file) => ctx.saveProgress({ version: published, file }) }, channel, file),
         versions,
         postOnce: (channel, message) => ctx.postOnce(channel, message),
         canvas: deps.settings.canvas,

@@ -1,12 +1,15 @@
 // Publishing one version into the incident channel: the Markdown file, a short message with the
 // figures, and a canvas where the workspace has them. Each step is recorded as it lands, so a
 // retry (the outbox re-runs the effect after a crash) does only what is still missing.
+import type { FileToShare } from '../outbox/file-effect.js';
 import { SlackApiError, type SlackGateway, type SlackMessage } from '../ports/slack.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 import type { PostmortemRepository } from './repository.js';
 
 export interface PublishDeps {
-  slack: Pick<SlackGateway, 'uploadFile' | 'postMessage' | 'createCanvas'>;
+  slack: Pick<SlackGateway, 'postMessage' | 'createCanvas'>;
+  /** Shares a file into the channel once however often it is retried (the outbox's file steps); its id. */
+  shareFile(channelId: string, file: FileToShare): Promise<string>;
   versions: Pick<PostmortemRepository, 'get' | 'recordPublished'>;
   /** The outbox's keyed post (seen-before check in message metadata); plain postMessage without it. */
   postOnce?(channelId: string, message: SlackMessage): Promise<{ ts: string }>;
@@ -33,11 +36,11 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: number, v
 
   let fileId = v.fileId;
   if (fileId === null) {
-    ({ fileId } = await deps.slack.uploadFile(channel, {
+    fileId = await deps.shareFile(channel, {
       filename: `postmortem-incident-${incidentId}-v${version}.md`,
       title: `Postmortem draft: incident ${incidentId}, version ${version}`,
       content: v.markdown,
-    }));
+    });
     await deps.versions.recordPublished(incidentId, version, { fileId });
   }
 

@@ -181,19 +181,6 @@ export function webClientGateway(client: WebClient): SlackGateway {
       const result = await call('conversations.replies', () => client.conversations.replies({ channel, ts, ...pageArgs(page) }));
       return toPage(result.messages as RawHistoryMessage[] | undefined, result.response_metadata?.next_cursor);
     },
-    async uploadFile(channel_id, file) {
-      const result = await call('files.uploadV2', () =>
-        client.filesUploadV2({
-          channel_id,
-          filename: file.filename,
-          title: file.title,
-          file: Buffer.from(file.content, 'utf8'),
-          ...(file.initialComment !== undefined ? { initial_comment: file.initialComment } : {}),
-        }),
-      );
-      const uploaded = result.files as { files?: { id?: string }[] }[] | undefined;
-      return { fileId: uploaded?.[0]?.files?.[0]?.id ?? '' };
-    },
     async startUpload(filename, length) {
       const result = await call('files.getUploadURLExternal', () => client.files.getUploadURLExternal({ filename, length }));
       if (!result.file_id || !result.upload_url) throw new SlackApiError('files.getUploadURLExternal', 'invalid_response');

@@ -53,7 +53,7 @@ it('publishes once however often a failed delivery is re-run, with or without it
 
   fake.failNext('files.completeUploadExternal', 'internal_error');
   await expect(handler(effect({}), ctx)).rejects.toThrow(/internal_error/);
-  expect(saved).toEqual({ version: 1 });
+  expect(saved).toMatchObject({ version: 1, file: { sharing: true } });
   // As if the progress had been lost with the crash: compiling again finds the same draft.
   await handler(effect({}), ctx);
   await handler(effect(saved), ctx);

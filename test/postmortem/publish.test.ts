@@ -3,6 +3,7 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { shareFileOnce, type FileProgress } from '../../src/outbox/file-effect.js';
 import { sources } from '../../src/postmortem/effect.js';
 import { publishPostmortem, type PublishDeps } from '../../src/postmortem/publish.js';
 import { PostmortemRepository } from '../../src/postmortem/repository.js';
@@ -25,7 +26,11 @@ beforeAll(async () => {
   db = await createTestDatabase('pm_publish');
   store = await openStore({ databaseUrl: db.url, dataDir: '', log: createLogger('silent') });
   const slack = webClientGateway(new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }));
-  deps = { slack, versions: new PostmortemRepository(store.pool), canvas: true, warn: (m) => warnings.push(m) };
+  // The file's steps are kept here between runs, as the outbox keeps them in the effect's progress.
+  const steps = new Map<string, FileProgress>();
+  const shareFile: PublishDeps['shareFile'] = (channel, file) =>
+    shareFileOnce(slack, { saved: steps.get(file.filename) ?? {}, save: async (progress) => void steps.set(file.filename, progress) }, channel, file);
+  deps = { slack, shareFile, versions: new PostmortemRepository(store.pool), canvas: true, warn: (m) => warnings.push(m) };
 });
 afterAll(async () => {
   await store?.close();
@@ -111,5 +116,28 @@ describe('publishing', () => {
     await publishPostmortem(deps, id, version.version);
     expect(fake.files(channel.id)).toHaveLength(1);
     expect(fake.messages(channel.id).filter((m) => m.text.startsWith(':memo:'))).toHaveLength(1);
+  });
+
+  it('shares the file once when the process dies after sharing it and before recording that', async () => {
+    const channel = fake.addChannel({ name: 'inc-pm-crash', members: [fake.botUserId] });
+    const id = await incident(channel.id);
+    const { version } = await compile(sources(store.pool), settings(), id, null);
+    const versions = new PostmortemRepository(store.pool);
+    let crashes = 1;
+    const dying: PublishDeps = {
+      ...deps,
+      versions: {
+        get: (incidentId, v) => versions.get(incidentId, v),
+        recordPublished: async (incidentId, v, published) => {
+          if ('fileId' in published && crashes-- > 0) throw new Error('process killed');
+          await versions.recordPublished(incidentId, v, published);
+        },
+      },
+    };
+    await expect(publishPostmortem(dying, id, version.version)).rejects.toThrow('process killed');
+    expect(fake.files(channel.id)).toHaveLength(1);
+    const published = await publishPostmortem(dying, id, version.version);
+    expect(fake.files(channel.id)).toHaveLength(1);
+    expect(published.fileId).toBe(fake.files(channel.id)[0]!.id);
   });
 });
