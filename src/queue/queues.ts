@@ -2,8 +2,11 @@ import {
   createPostgresBackend,
   Queue,
   Worker,
+  type BackendFactory,
   type IQueueBackend,
   type Job,
+  type PostgresConnectionOptions,
+  type PostgresQueueBackend,
   type WorkerOptions,
 } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -35,6 +38,40 @@ export interface Queues {
 }
 
 const HEALTH_QUEUE = 'health';
+const READY_RETRY_MAX_MS = 5_000;
+
+/**
+ * BullMQ's PostgreSQL backend, except that a failed first connection is tried again. The library
+ * remembers how its bootstrap went, failure included: a queue or worker created while the server
+ * turned it away ("too many clients", "starting up") failed every call from then on, and a
+ * worker's fetch loop, rejected without any I/O, spun and starved the event loop (no HTTP answer,
+ * no heartbeat, for good). Here calls wait for the database, as they wait for Redis.
+ */
+function retryingPostgresBackend(log: Logger): BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> {
+  return (name, opts, factoryOpts) => {
+    const backend = createPostgresBackend(name, opts, factoryOpts);
+    const connection = backend.connection;
+    const bootstrap = connection.waitUntilReady.bind(connection);
+    let ready: Promise<void> | null = null;
+    connection.waitUntilReady = () =>
+      (ready ??= (async () => {
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await bootstrap();
+            return;
+          } catch (error) {
+            if (connection.isClosing) throw error;
+            // The rejection is memoized in a private field: clear it so the next call connects again.
+            (connection as unknown as { readyPromise: Promise<void> | undefined }).readyPromise = undefined;
+            const retryInMs = Math.min(READY_RETRY_MAX_MS, 250 * 2 ** attempt);
+            log.warn({ err: error instanceof Error ? error.message : String(error), queue: name, retryInMs }, 'queue database not ready; retrying');
+            await new Promise((resolve) => setTimeout(resolve, retryInMs));
+          }
+        }
+      })());
+    return backend;
+  };
+}
 
 export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }: QueueSettings): Queues {
   const queues = new Map<string, JobQueue<unknown>>();
@@ -53,6 +90,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
   // The suffix keeps it from being named like a login role ("firebreak"), which `"$user"` would put first.
   const schema = `${prefix.replace(/[^a-z0-9_]/gi, '_')}_queue`;
   const pgConnection = { connectionString: postgresUrl, schema, migrate: true, max: 5 };
+  const postgresBackend = retryingPostgresBackend(log);
 
   const queueFor = <T>(name: string): JobQueue<T> => {
     const existing = queues.get(name);
@@ -63,7 +101,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
         : new Queue<T, unknown, string, T, unknown, string, IQueueBackend, typeof pgConnection>(
             name,
             { connection: pgConnection },
-            createPostgresBackend,
+            postgresBackend,
           )
     ) as JobQueue<T>;
     created.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'queue error'));
@@ -82,7 +120,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
               name,
               processor,
               { connection: pgConnection, ...options },
-              createPostgresBackend,
+              postgresBackend,
             )
       ) as JobWorker<T>;
       worker.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'worker error'));
