@@ -253,7 +253,9 @@ it('three replicas, one SIGKILLed midway: the whole incident, every effect once,
   }
   expect(posted.filter((m) => m.text.includes('changed the status'))).toHaveLength(1);
   expect(posted.filter((m) => m.text.includes('closed this incident'))).toHaveLength(1);
-  // One picture per /locks, each with the root blocker.
+  // One picture per /locks, each with the root blocker (still there: nobody was asked to end it).
+  const { rows: alive } = await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [root]);
+  expect(alive, 'the blocking session was ended from outside this test').toHaveLength(1);
   expect(pictures(channel)).toHaveLength(2);
   for (const picture of pictures(channel)) expect(JSON.stringify(picture.blocks)).toContain(`pid ${root} (billing-worker`);
 
