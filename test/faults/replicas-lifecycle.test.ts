@@ -189,13 +189,24 @@ it('three replicas, one SIGKILLed midway: the whole incident, every effect once,
     { user: NOAH, typed: '', text: 'checking the activity view on the primary' },
     { user: AMINA, typed: '', text: 'support told customers checkout is degraded' },
   ];
+  // Slack takes its time to post: whoever delivers the channel's messages has one in flight.
+  fake.delay('chat.postMessage', 400);
   const burst = await Promise.all([
     ...notes.map((n) => command(`note ${n.typed ? `${n.typed} ` : ''}${n.text}`, channel, n.user)),
     command('app', channel, NOAH, '/locks'),
   ]);
-  // Killed the moment every request of the burst is acked: its share may still be in hand.
-  replicas[1]!.child.kill('SIGKILL');
-  await replicas[1]!.exited;
+  // Killed the moment every request of the burst is acked, its share of them still in hand: the
+  // replica delivering the channel's messages (a replica id starts with its pid), mid-post.
+  const victim = await eventually(async () => {
+    const { rows } = await pool.query<{ leased_by: string }>(
+      'SELECT leased_by FROM outbox_lanes WHERE lane = $1 AND leased_by IS NOT NULL',
+      [channel],
+    );
+    return replicas.find((r) => rows[0]?.leased_by.startsWith(`${r.child.pid}-`));
+  }, 10_000);
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  fake.delay('chat.postMessage', 0);
 
   // A live message, pinned by a :pushpin: and by Slack's pin, and the reaction delivered twice
   // as Slack retries one whose answer it did not get: the same event_id, X-Slack-Retry-Num.
