@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createPostgresBackend,
   Queue,
@@ -45,9 +46,10 @@ const READY_RETRY_MAX_MS = 5_000;
  * remembers how its bootstrap went, failure included: a queue or worker created while the server
  * turned it away ("too many clients", "starting up") failed every call from then on, and a
  * worker's fetch loop, rejected without any I/O, spun and starved the event loop (no HTTP answer,
- * no heartbeat, for good). Here calls wait for the database, as they wait for Redis.
+ * no heartbeat, for good). Here calls wait for the database, as they wait for Redis, until
+ * `closing` aborts: a worker closes only once its fetch gives up.
  */
-function retryingPostgresBackend(log: Logger): BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> {
+function retryingPostgresBackend(log: Logger, closing: AbortSignal): BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> {
   return (name, opts, factoryOpts) => {
     const backend = createPostgresBackend(name, opts, factoryOpts);
     const connection = backend.connection;
@@ -60,12 +62,12 @@ function retryingPostgresBackend(log: Logger): BackendFactory<PostgresQueueBacke
             await bootstrap();
             return;
           } catch (error) {
-            if (connection.isClosing) throw error;
+            if (closing.aborted || connection.isClosing) throw error;
             // The rejection is memoized in a private field: clear it so the next call connects again.
             (connection as unknown as { readyPromise: Promise<void> | undefined }).readyPromise = undefined;
             const retryInMs = Math.min(READY_RETRY_MAX_MS, 250 * 2 ** attempt);
             log.warn({ err: error instanceof Error ? error.message : String(error), queue: name, retryInMs }, 'queue database not ready; retrying');
-            await new Promise((resolve) => setTimeout(resolve, retryInMs));
+            await sleep(retryInMs, undefined, { signal: closing }).catch(() => undefined);
           }
         }
       })());
@@ -90,7 +92,8 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
   // The suffix keeps it from being named like a login role ("firebreak"), which `"$user"` would put first.
   const schema = `${prefix.replace(/[^a-z0-9_]/gi, '_')}_queue`;
   const pgConnection = { connectionString: postgresUrl, schema, migrate: true, max: 5 };
-  const postgresBackend = retryingPostgresBackend(log);
+  const closing = new AbortController();
+  const postgresBackend = retryingPostgresBackend(log, closing.signal);
 
   const queueFor = <T>(name: string): JobQueue<T> => {
     const existing = queues.get(name);
@@ -131,6 +134,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
       await queueFor(HEALTH_QUEUE).getJobCounts('waiting');
     },
     async close() {
+      closing.abort();
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));

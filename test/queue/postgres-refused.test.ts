@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openQueues } from '../../src/queue/queues.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -12,7 +12,7 @@ const log = createLogger('silent');
 const prefix = `fbt_refused_${randomBytes(4).toString('hex')}`;
 let db: TestDatabase;
 let role: string;
-let child: ChildProcess | null = null;
+const children: ChildProcess[] = [];
 
 async function asAdmin(sql: string): Promise<void> {
   const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
@@ -23,6 +23,22 @@ async function asAdmin(sql: string): Promise<void> {
     await admin.end();
   }
 }
+
+/** test/support/queue-worker.ts as the limited role; resolves once its worker exists. */
+async function startWorker(): Promise<{ proc: ChildProcess; output: () => string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/queue-worker.ts'], {
+    env: { ...process.env, QW_DATABASE_URL: asRole(db.url, role), QW_PREFIX: prefix },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(proc);
+  let output = '';
+  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await eventually(async () => (output.includes('ready') ? true : undefined), 15_000);
+  return { proc, output: () => output };
+}
+
+const ticks = (output: string) => output.match(/tick/g)?.length ?? 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   db = await createTestDatabase('queues_refused');
@@ -35,37 +51,49 @@ beforeAll(async () => {
   await queues.close();
 });
 
+afterEach(async () => {
+  await Promise.all(
+    children.splice(0).map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          }),
+    ),
+  );
+});
+
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
   await db?.drop();
   if (role) await asAdmin(`DROP ROLE IF EXISTS ${role}`);
 });
 
 it('a PostgreSQL-backed worker whose first connection is refused keeps its process alive and runs jobs once the database lets it in', async () => {
   await asAdmin(`ALTER ROLE ${role} CONNECTION LIMIT 0`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/queue-worker.ts'], {
-    env: { ...process.env, QW_DATABASE_URL: asRole(db.url, role), QW_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child = proc;
-  let output = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(async () => (output.includes('ready') ? true : undefined), 15_000);
+  const worker = await startWorker();
 
   // Refused ("too many connections for role"), it waits and tries again, its event loop free.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  expect(output.match(/tick/g)?.length ?? 0).toBeGreaterThanOrEqual(5);
+  await sleep(1_500);
+  expect(ticks(worker.output())).toBeGreaterThanOrEqual(5);
 
   await asAdmin(`ALTER ROLE ${role} CONNECTION LIMIT -1`);
   const queues = openQueues({ redisUrl: null, postgresUrl: asRole(db.url, role), prefix, log });
   try {
     await queues.queue<{ n: number }>('work').add('job', { n: 1 });
-    await eventually(async () => (output.includes('done 1') ? true : undefined), 15_000);
+    await eventually(async () => (worker.output().includes('done 1') ? true : undefined), 15_000);
   } finally {
     await queues.close();
   }
 }, 40_000);
+
+it('closes at once on SIGTERM while the database still refuses it', async () => {
+  await asAdmin(`ALTER ROLE ${role} CONNECTION LIMIT 0`);
+  const worker = await startWorker();
+  // Long enough to be waiting between tries, not in the first one.
+  await sleep(1_000);
+  const exited = new Promise<number | null>((resolve) => worker.proc.once('exit', resolve));
+  worker.proc.kill('SIGTERM');
+  await eventually(async () => (worker.output().includes('closed') ? true : undefined), 3_000);
+  expect(await exited).toBe(0);
+}, 30_000);
