@@ -1,9 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createPostgresBackend,
   Queue,
   Worker,
+  type BackendFactory,
   type IQueueBackend,
   type Job,
+  type PostgresConnectionOptions,
+  type PostgresQueueBackend,
   type WorkerOptions,
 } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -35,6 +39,41 @@ export interface Queues {
 }
 
 const HEALTH_QUEUE = 'health';
+const READY_RETRY_MAX_MS = 5_000;
+
+/**
+ * BullMQ's PostgreSQL backend, except that a failed first connection is tried again. The library
+ * remembers how its bootstrap went, failure included: a queue or worker created while the server
+ * turned it away ("too many clients", "starting up") failed every call from then on, and a
+ * worker's fetch loop, rejected without any I/O, spun and starved the event loop (no HTTP answer,
+ * no heartbeat, for good). Here calls wait for the database, as they wait for Redis, until
+ * `closing` aborts: a worker closes only once its fetch gives up.
+ */
+function retryingPostgresBackend(log: Logger, closing: AbortSignal): BackendFactory<PostgresQueueBackend, PostgresConnectionOptions> {
+  return (name, opts, factoryOpts) => {
+    const backend = createPostgresBackend(name, opts, factoryOpts);
+    const connection = backend.connection;
+    const bootstrap = connection.waitUntilReady.bind(connection);
+    let ready: Promise<void> | null = null;
+    connection.waitUntilReady = () =>
+      (ready ??= (async () => {
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await bootstrap();
+            return;
+          } catch (error) {
+            if (closing.aborted || connection.isClosing) throw error;
+            // The rejection is memoized in a private field: clear it so the next call connects again.
+            (connection as unknown as { readyPromise: Promise<void> | undefined }).readyPromise = undefined;
+            const retryInMs = Math.min(READY_RETRY_MAX_MS, 250 * 2 ** attempt);
+            log.warn({ err: error instanceof Error ? error.message : String(error), queue: name, retryInMs }, 'queue database not ready; retrying');
+            await sleep(retryInMs, undefined, { signal: closing }).catch(() => undefined);
+          }
+        }
+      })());
+    return backend;
+  };
+}
 
 export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }: QueueSettings): Queues {
   const queues = new Map<string, JobQueue<unknown>>();
@@ -53,6 +92,8 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
   // The suffix keeps it from being named like a login role ("firebreak"), which `"$user"` would put first.
   const schema = `${prefix.replace(/[^a-z0-9_]/gi, '_')}_queue`;
   const pgConnection = { connectionString: postgresUrl, schema, migrate: true, max: 5 };
+  const closing = new AbortController();
+  const postgresBackend = retryingPostgresBackend(log, closing.signal);
 
   const queueFor = <T>(name: string): JobQueue<T> => {
     const existing = queues.get(name);
@@ -63,7 +104,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
         : new Queue<T, unknown, string, T, unknown, string, IQueueBackend, typeof pgConnection>(
             name,
             { connection: pgConnection },
-            createPostgresBackend,
+            postgresBackend,
           )
     ) as JobQueue<T>;
     created.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'queue error'));
@@ -82,7 +123,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
               name,
               processor,
               { connection: pgConnection, ...options },
-              createPostgresBackend,
+              postgresBackend,
             )
       ) as JobWorker<T>;
       worker.on('error', (error: Error) => log.warn({ err: error.message, queue: name }, 'worker error'));
@@ -93,6 +134,7 @@ export function openQueues({ redisUrl, postgresUrl, prefix = 'firebreak', log }:
       await queueFor(HEALTH_QUEUE).getJobCounts('waiting');
     },
     async close() {
+      closing.abort();
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
