@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
-import { botEnv, freePort, healthy, runBot, type Running } from '../support/bot-process.js';
+import { botEnv, killAll, startReplicas, type Running } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import type { FakeMessage } from '../support/fake-slack/types.js';
@@ -99,29 +99,21 @@ locks:
   act: [${NOAH}]
 `,
   );
-  const urls: string[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    const port = await freePort();
-    const proc = runBot(
-      botEnv(
-        fake,
-        { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') },
-        { FIREBREAK_TEST_APP_URL: app.url, FIREBREAK_QUEUE_PREFIX: prefix, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
-      ),
-    );
-    replicas.push(proc);
-    urls.push(`http://127.0.0.1:${port}`);
-    // One at a time: each start migrates under an advisory lock.
-    await healthy(urls[i]!, proc);
-  }
-  proxy = await startRoundRobinProxy(urls);
+  const started = await startReplicas(3, (port) =>
+    botEnv(
+      fake,
+      { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') },
+      { FIREBREAK_TEST_APP_URL: app.url, FIREBREAK_QUEUE_PREFIX: prefix, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    ),
+  );
+  replicas.push(...started.replicas);
+  proxy = await startRoundRobinProxy(started.urls);
   driver = new SlackDriver({ botUrl: proxy.url, signingSecret: SECRET, fake });
 }, 120_000);
 
 afterAll(async () => {
   driver?.close();
-  for (const proc of replicas) proc.child.kill('SIGKILL');
-  await Promise.all(replicas.map((proc) => proc.exited));
+  await killAll(replicas);
   await proxy?.close();
   await Promise.all(sessions.map((s) => s.end().catch(() => undefined)));
   await pool?.end();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { botEnv, freePort, healthy, runBot, type Running } from '../support/bot-process.js';
+import { botEnv, killAll, startReplicas, type Running } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { eventually, settled } from '../support/harness.js';
@@ -34,28 +34,20 @@ beforeAll(async () => {
   db = await createTestDatabase('replicas');
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
   writeFileSync(join(dir, 'firebreak.yml'), 'timezone: Africa/Nairobi\n');
-  const urls: string[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    const port = await freePort();
-    const proc = runBot(
-      botEnv(
-        fake,
-        { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') },
-        redisUrl ? { REDIS_URL: redisUrl, FIREBREAK_QUEUE_PREFIX: prefix } : {},
-      ),
-    );
-    replicas.push(proc);
-    urls.push(`http://127.0.0.1:${port}`);
-    // One at a time: each start migrates under an advisory lock, and the test reads better.
-    await healthy(urls[i]!, proc);
-  }
-  proxy = await startRoundRobinProxy(urls);
+  const started = await startReplicas(3, (port) =>
+    botEnv(
+      fake,
+      { signingSecret: SECRET, port, databaseUrl: db.url, configPath: join(dir, 'firebreak.yml') },
+      redisUrl ? { REDIS_URL: redisUrl, FIREBREAK_QUEUE_PREFIX: prefix } : {},
+    ),
+  );
+  replicas.push(...started.replicas);
+  proxy = await startRoundRobinProxy(started.urls);
   driver = new SlackDriver({ botUrl: proxy.url, signingSecret: SECRET, fake });
 }, 120_000);
 afterAll(async () => {
   driver?.close();
-  for (const proc of replicas) proc.child.kill('SIGKILL');
-  await Promise.all(replicas.map((proc) => proc.exited));
+  await killAll(replicas);
   await proxy?.close();
   await pool?.end();
   await fake?.close();

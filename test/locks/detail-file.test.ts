@@ -127,6 +127,17 @@ function expectSummaryThenOneFile(channel: string): void {
   expect(waiters.sort((a, b) => a - b)).toEqual(WAITERS);
 }
 
+/** Slack shares the file; the process dies before it hears so. */
+function diesAfterSharing(): SlackGateway {
+  return {
+    ...slack,
+    completeUpload: async (fileId, share) => {
+      await slack.completeUpload(fileId, share);
+      throw new Error('killed after the share');
+    },
+  };
+}
+
 describe('/locks on a forest too big for one message', () => {
   it('posts the summary, biggest roots first, then exactly one text file with every root and waiter', async () => {
     const channel = await typeLocks();
@@ -151,13 +162,7 @@ describe('/locks on a forest too big for one message', () => {
 
   it('does not share again when the process dies after Slack shared the file, before the outbox noted it', async () => {
     const channel = await typeLocks();
-    const dying: SlackGateway = {
-      ...slack,
-      completeUpload: async (fileId, share) => {
-        await slack.completeUpload(fileId, share);
-        throw new Error('killed after the share');
-      },
-    };
+    const dying = diesAfterSharing();
     await outbox(dying, 'r-dying').deliverLane(channel);
     expect(fake.files(channel)).toHaveLength(1);
     expect(await effectStates(channel)).toEqual(['done', 'pending']);
@@ -171,13 +176,7 @@ describe('/locks on a forest too big for one message', () => {
 
   it('does not share again when the share reached Slack but is not in the history yet', async () => {
     const channel = await typeLocks();
-    const dying: SlackGateway = {
-      ...slack,
-      completeUpload: async (fileId, share) => {
-        await slack.completeUpload(fileId, share);
-        throw new Error('killed after the share');
-      },
-    };
+    const dying = diesAfterSharing();
     await outbox(dying, 'r-dying').deliverLane(channel);
     await pool.query('UPDATE outbox_lanes SET not_before = now() WHERE lane = $1', [channel]);
     // Slack shares asynchronously: the retry's look at the history comes too early.

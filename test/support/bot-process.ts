@@ -64,3 +64,28 @@ export function botEnv(
     ...extra,
   };
 }
+
+/** `count` bots with the same environment (but each its own port), started one after the other. */
+export async function startReplicas(count: number, envFor: (port: number) => Record<string, string>): Promise<{ replicas: Running[]; urls: string[] }> {
+  const replicas: Running[] = [];
+  const urls: string[] = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const port = await freePort();
+      const proc = runBot(envFor(port));
+      replicas.push(proc);
+      urls.push(`http://127.0.0.1:${port}`);
+      // One at a time: each start migrates under an advisory lock, and their logs read better.
+      await healthy(urls[i]!, proc);
+    }
+  } catch (error) {
+    await killAll(replicas);
+    throw error;
+  }
+  return { replicas, urls };
+}
+
+export async function killAll(replicas: Running[]): Promise<void> {
+  for (const proc of replicas) proc.child.kill('SIGKILL');
+  await Promise.all(replicas.map((proc) => proc.exited));
+}
