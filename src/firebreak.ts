@@ -82,7 +82,6 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     metrics.watchInboxDepth(() => inbox.depth);
     const outbox = new Outbox({
       pool: store.pool,
-      queues,
       slack: edge.workerGateway,
       replicaId: replica.id,
       onRefused: async (effect, code) => {
@@ -210,7 +209,8 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         adminServer.closeAllConnections();
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
       }
-      outbox.stop();
+      // Deliveries under way finish, or are taken over once this replica's heartbeat stops.
+      await outbox.stop(Math.max(1_000, deadline - Date.now()));
       escalation.stopReconciler();
       await locksService.close();
       await queues.close();

@@ -1,17 +1,13 @@
 import type pg from 'pg';
 import { withLogFields, type Logger } from '../log.js';
 import { SlackApiError, slackErrorCode, type SlackGateway } from '../ports/slack.js';
-import type { JobQueue, Queues } from '../queue/queues.js';
 import type { Queryable } from '../store/queryable.js';
 import { EFFECT_METADATA_TYPE, effectMetadata, type DeliveryContext, type Effect, type EffectHandler, type NewEffect } from './model.js';
 import { OutboxRepository } from './repository.js';
 
-export const OUTBOX_QUEUE = 'outbox';
 const RECONCILE_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 const DELIVERY_CONCURRENCY = 8;
-// Another replica's worker may start our job, and ours never hears of it: trust a mark only this long.
-const SCHEDULED_TRUST_MS = 1_000;
 
 export interface OutboxMetrics {
   delivered(kind: string): void;
@@ -23,7 +19,6 @@ export interface OutboxDeps {
   /** Told when Slack refuses an effect for good, so the incident can say what is missing. */
   onRefused?(effect: Effect, code: string): Promise<void>;
   pool: pg.Pool;
-  queues: Queues;
   /** A client that never waits out a 429 itself: the outbox holds only the throttled lane. */
   slack: SlackGateway;
   replicaId: string;
@@ -31,32 +26,28 @@ export interface OutboxDeps {
   log: Logger;
 }
 
-interface LaneJob {
-  lane: string;
-}
-
-/** BullMQ job ids may not contain ':'; lanes like `dm:U123` do. */
-function jobIdPart(lane: string): string {
-  return lane.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-
 function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, attempts - 1));
 }
 
 /**
- * Durable Slack effects: written with the change they belong to, delivered by a worker on the
- * queue, one lane at a time in order, at least once and shown once. A 429 holds its lane only.
+ * Durable Slack effects: written with the change they belong to, delivered one lane at a time in
+ * order, at least once and shown once. A 429 holds its lane only.
+ *
+ * The replica that committed a change delivers it at once, in process: the lane's lease in
+ * PostgreSQL keeps replicas from delivering one lane together, and the reconciler of every
+ * replica picks up a lane whose deliverer died, is held by Slack, or was never woken. A queue
+ * job per commit would only add round trips to say what the commit already knows.
  */
 export class Outbox {
   private readonly handlers = new Map<string, EffectHandler>();
   private readonly repo: OutboxRepository;
-  private queue: JobQueue<LaneJob> | null = null;
   private reconciler: NodeJS.Timeout | undefined;
-  private wakeSeq = 0;
   private readonly draining = new Map<string, { again: boolean }>();
-  /** Lanes with a job queued by this replica that no worker has started yet, and since when. */
-  private readonly scheduled = new Map<string, number>();
+  /** Lanes woken and waiting for one of the DELIVERY_CONCURRENCY deliveries, in order. */
+  private readonly waiting = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private started = false;
 
   constructor(private readonly deps: OutboxDeps) {
     this.repo = new OutboxRepository(deps.pool);
@@ -73,41 +64,38 @@ export class Outbox {
   }
 
   /**
-   * After the transaction commits: asks the workers to deliver these lanes now. A crash before
-   * this line only delays delivery until the reconciler's next round.
+   * After the transaction commits: delivers these lanes now. A crash before this line only
+   * delays delivery until a reconciler's next round.
    */
   async wake(lanes: Iterable<string>): Promise<void> {
-    const queue = this.queue;
-    if (!queue) return;
-    const now = Date.now();
-    // A lane whose job has not started yet will deliver this commit too: one job, not one per commit.
-    const due = [...new Set(lanes)].filter((lane) => now - (this.scheduled.get(lane) ?? -Infinity) > SCHEDULED_TRUST_MS);
-    for (const lane of due) this.scheduled.set(lane, now);
-    await Promise.all(
-      due.map((lane) =>
-        queue.add('deliver', { lane }, { jobId: `w-${jobIdPart(lane)}-${this.deps.replicaId}-${(this.wakeSeq += 1)}` }),
-      ),
-    ).catch((error: unknown) => {
-      for (const lane of due) this.scheduled.delete(lane);
-      this.deps.log.warn({ err: String(error) }, 'could not wake the outbox; the reconciler will');
-    });
+    if (!this.started) return;
+    for (const lane of lanes) {
+      const running = this.draining.get(lane);
+      // The delivery under way looks again before it lets the lane go.
+      if (running) running.again = true;
+      else this.waiting.add(lane);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.started && this.running.size < DELIVERY_CONCURRENCY && this.waiting.size > 0) {
+      const lane = this.waiting.values().next().value as string;
+      this.waiting.delete(lane);
+      const delivery: Promise<void> = this.deliverLane(lane)
+        .catch((error: unknown) => this.deps.log.warn({ err: String(error), lane }, 'outbox delivery failed; the reconciler will retry'))
+        .finally(() => {
+          this.running.delete(delivery);
+          this.pump();
+        });
+      this.running.add(delivery);
+    }
   }
 
   async start(): Promise<void> {
-    const { queues } = this.deps;
-    this.queue = queues.queue<LaneJob>(OUTBOX_QUEUE);
-    queues.worker<LaneJob>(
-      OUTBOX_QUEUE,
-      (job) => {
-        // From here on a commit needs a job of its own: this one may already be past it.
-        this.scheduled.delete(job.data.lane);
-        return this.deliverLane(job.data.lane);
-      },
-      { concurrency: DELIVERY_CONCURRENCY },
-    );
+    this.started = true;
     const reconcile = async () => {
       const lanes = await this.repo.orphanedLanes(this.deps.replicaId);
-      for (const lane of lanes) this.scheduled.delete(lane);
       if (lanes.length > 0) await this.wake(lanes);
     };
     await reconcile().catch(() => undefined);
@@ -117,9 +105,15 @@ export class Outbox {
     this.reconciler.unref();
   }
 
-  stop(): void {
+  /** Takes no more lanes; waits (at most `timeoutMs`) for the deliveries under way. */
+  async stop(timeoutMs = 5_000): Promise<void> {
     clearInterval(this.reconciler);
-    this.queue = null;
+    this.started = false;
+    this.waiting.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.running]), timedOut]);
+    clearTimeout(timer);
   }
 
   pendingCount(): Promise<number> {

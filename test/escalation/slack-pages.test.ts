@@ -49,7 +49,7 @@ describe.each(backends)('pages as Slack DMs through the outbox on $name', ({ red
     fake.addUsergroup('SDBAS', ['UB2', 'UC3']);
     const slack = webClientGateway(new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } }));
     queues = openQueues({ redisUrl: redis, postgresUrl: db.url, prefix, log });
-    outbox = new Outbox({ pool, queues, slack, replicaId: `r-${prefix}`, metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined }, log });
+    outbox = new Outbox({ pool, slack, replicaId: `r-${prefix}`, metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined }, log });
     registerPageEffects(outbox, { pool, timezone: 'Europe/Berlin' });
     await outbox.start();
     engine = new EscalationEngine({ pool, queues, outbox: outboxPages(outbox), usergroupMembers: (id) => slack.usergroupMembers(id), settings, log, reconcileEveryMs: 200 });

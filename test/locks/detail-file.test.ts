@@ -1,7 +1,6 @@
 // A forest too big for one Slack message: /locks posts the summary, biggest roots first, then
 // shares the whole forest as one text file through the outbox, also when the delivering process
 // dies between the upload steps and another one takes the effect over.
-import { randomBytes } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,6 @@ import { createLogger } from '../../src/log.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import { registerSlackEffects } from '../../src/outbox/slack-effects.js';
 import type { SlackGateway } from '../../src/ports/slack.js';
-import { openQueues, type Queues } from '../../src/queue/queues.js';
 import { webClientGateway } from '../../src/slack/gateway.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -28,7 +26,6 @@ const WAITERS = ROOTS.flatMap((root, r) => Array.from({ length: 1 + r + (r >= 20
 
 let db: TestDatabase;
 let pool: pg.Pool;
-let queues: Queues;
 let fake: FakeSlack;
 let slack: SlackGateway;
 let inspection: LocksInspection;
@@ -38,7 +35,6 @@ beforeAll(async () => {
   db = await createTestDatabase('locks_file');
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
   await migrate(pool);
-  queues = openQueues({ redisUrl: null, postgresUrl: db.url, prefix: `fbt_lfile_${randomBytes(3).toString('hex')}`, log });
   fake = await startFakeSlack();
   fake.addUser({ id: DBA, name: 'dba', tz: 'UTC' });
   slack = webClientGateway(new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }));
@@ -49,7 +45,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await queues?.close();
   await fake?.close();
   await pool?.end();
   await db?.drop();
@@ -57,7 +52,7 @@ afterAll(async () => {
 
 /** A replica's outbox; it is only asked to deliver (no worker runs), so each test decides who delivers when. */
 function outbox(gateway: SlackGateway, replica: string): Outbox {
-  const box = new Outbox({ pool, queues, slack: gateway, replicaId: replica, metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined }, log });
+  const box = new Outbox({ pool, slack: gateway, replicaId: replica, metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined }, log });
   registerSlackEffects(box);
   return box;
 }
