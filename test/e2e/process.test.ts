@@ -55,7 +55,11 @@ describe('the firebreak process', () => {
 
   it('finishes in-flight work on SIGTERM, then exits 0, never logging a secret', async () => {
     const port = await freePort();
-    const proc = run({ ...slackEnv(port), DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    // A password in the database URL must not reach the logs either (trust auth ignores it; the
+    // embedded server's URL carries its own).
+    const databaseUrl = new URL(db.url);
+    if (!databaseUrl.password) databaseUrl.password = 'db-password-never-logged';
+    const proc = run({ ...slackEnv(port), DATABASE_URL: databaseUrl.toString(), LOG_LEVEL: 'debug' });
     const url = `http://127.0.0.1:${port}`;
     await healthy(url, proc);
     fake.addUser({ id: 'U0SIGTERM1', name: 'sam', tz: 'UTC' });
@@ -76,6 +80,8 @@ describe('the firebreak process', () => {
     expect(log).toContain('Firebreak is running');
     expect(log).not.toContain(fake.botToken);
     expect(log).not.toContain(SECRET);
+    expect(log).not.toContain(`:${databaseUrl.password}@`);
+    if (databaseUrl.password === 'db-password-never-logged') expect(log).not.toContain(databaseUrl.password);
   });
 
   it('runs on the embedded PostgreSQL and PostgreSQL-backed queues when DATABASE_URL and REDIS_URL are unset', async () => {
