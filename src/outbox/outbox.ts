@@ -162,39 +162,47 @@ export class Outbox {
 
   /** Returns null when the lane is empty, or how long it must wait before the next attempt. */
   private async drain(lane: string): Promise<number | null> {
-    for (;;) {
-      const effect = await this.repo.nextAttempt(lane);
-      if (!effect) return null;
-      const handler = this.handlers.get(effect.kind);
-      if (!handler) {
-        await this.repo.markFailed(effect.id, `no handler for ${effect.kind}`);
-        this.deps.log.error({ effect: effect.key, kind: effect.kind }, 'outbox effect of an unknown kind');
-        continue;
+    let effect = await this.repo.nextAttempt(lane);
+    while (effect) {
+      const outcome = await this.attempt(lane, effect);
+      if (typeof outcome === 'number') return outcome;
+      // Marking it done and taking the next is one round trip: the common case, a busy lane.
+      effect = outcome === 'delivered' ? await this.repo.markDoneAndTakeNext(effect.id, lane) : await this.repo.nextAttempt(lane);
+    }
+    return null;
+  }
+
+  /** Delivers one effect: delivered, refused for good (recorded), or how long the lane must wait. */
+  private async attempt(lane: string, effect: Effect): Promise<'delivered' | 'refused' | number> {
+    const handler = this.handlers.get(effect.kind);
+    if (!handler) {
+      await this.repo.markFailed(effect.id, `no handler for ${effect.kind}`);
+      this.deps.log.error({ effect: effect.key, kind: effect.kind }, 'outbox effect of an unknown kind');
+      return 'refused';
+    }
+    try {
+      await withLogFields({ incident: effect.incidentId, effect: effect.key }, () => handler(effect, this.context(effect)));
+      this.deps.metrics.delivered(effect.kind);
+      return 'delivered';
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (error instanceof SlackApiError && !error.transient) {
+        // Slack refused it for good (channel archived, user gone): later effects still go out.
+        await this.repo.markFailed(effect.id, code);
+        this.deps.metrics.failed(effect.kind);
+        await this.deps.onRefused?.(effect, code).catch(() => undefined);
+        this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, code }, 'Slack refused an effect; moving on');
+        return 'refused';
       }
-      try {
-        await withLogFields({ incident: effect.incidentId, effect: effect.key }, () => handler(effect, this.context(effect)));
-        await this.repo.markDone(effect.id);
-        this.deps.metrics.delivered(effect.kind);
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (error instanceof SlackApiError && !error.transient) {
-          // Slack refused it for good (channel archived, user gone): later effects still go out.
-          await this.repo.markFailed(effect.id, code);
-          this.deps.metrics.failed(effect.kind);
-          await this.deps.onRefused?.(effect, code).catch(() => undefined);
-          this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, code }, 'Slack refused an effect; moving on');
-          continue;
-        }
-        await this.repo.noteError(effect.id, code).catch(() => undefined);
-        if (error instanceof SlackApiError && error.retryAfterSeconds !== null) {
-          this.deps.metrics.throttled(lane);
-          this.deps.log.info({ lane, retryAfter: error.retryAfterSeconds }, 'Slack asked this lane to wait');
-          return error.retryAfterSeconds * 1000;
-        }
-        const wait = backoffMs(effect.attempts);
-        this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, err: code, retryInMs: wait }, 'effect not delivered; will retry');
-        return wait;
+      await this.repo.noteError(effect.id, code).catch(() => undefined);
+      if (error instanceof SlackApiError && error.retryAfterSeconds !== null) {
+        this.deps.metrics.throttled(lane);
+        this.deps.log.info({ lane, retryAfter: error.retryAfterSeconds }, 'Slack asked this lane to wait');
+        return error.retryAfterSeconds * 1000;
       }
+      const wait = backoffMs(effect.attempts);
+      this.deps.log.warn({ effect: effect.key, incident: effect.incidentId, err: code, retryInMs: wait }, 'effect not delivered; will retry');
+      return wait;
     }
   }
 

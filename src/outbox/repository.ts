@@ -32,8 +32,12 @@ export class OutboxRepository {
 
   async add(effects: readonly NewEffect[]): Promise<void> {
     if (effects.length === 0) return;
+    // The lanes first, in one order for every writer, so concurrent commits never deadlock on them.
     await this.db.query(
-      `INSERT INTO outbox (lane, kind, key, incident_id, payload)
+      `WITH lanes AS (
+         INSERT INTO outbox_lanes (lane) SELECT DISTINCT unnest($6::text[]) ORDER BY 1 ON CONFLICT (lane) DO NOTHING
+       )
+       INSERT INTO outbox (lane, kind, key, incident_id, payload)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])
        ON CONFLICT (key) DO NOTHING`,
       [
@@ -42,11 +46,8 @@ export class OutboxRepository {
         effects.map((e) => e.key),
         effects.map((e) => e.incidentId ?? null),
         effects.map((e) => JSON.stringify(e.payload ?? {})),
+        [...new Set(effects.map((e) => e.lane))],
       ],
-    );
-    await this.db.query(
-      'INSERT INTO outbox_lanes (lane) SELECT DISTINCT unnest($1::text[]) ORDER BY 1 ON CONFLICT (lane) DO NOTHING',
-      [[...new Set(effects.map((e) => e.lane))]],
     );
   }
 
@@ -89,8 +90,17 @@ export class OutboxRepository {
     return rows.length > 0;
   }
 
-  async markDone(id: number): Promise<void> {
-    await this.db.query("UPDATE outbox SET state = 'done', done_at = now(), last_error = NULL WHERE id = $1", [id]);
+  /** Marks `id` delivered and takes the lane's next effect (as `nextAttempt`), in one statement. */
+  async markDoneAndTakeNext(id: number, lane: string): Promise<Effect | null> {
+    // The CTE's update is not visible to the rest of the statement: `id <> $1` skips the row it marks.
+    const { rows } = await this.db.query<EffectRow>(
+      `WITH done AS (UPDATE outbox SET state = 'done', done_at = now(), last_error = NULL WHERE id = $1)
+       UPDATE outbox SET attempts = attempts + 1
+       WHERE id = (SELECT id FROM outbox WHERE lane = $2 AND state = 'pending' AND id <> $1 ORDER BY id LIMIT 1)
+       RETURNING *`,
+      [id, lane],
+    );
+    return rows[0] ? toEffect(rows[0]) : null;
   }
 
   async markFailed(id: number, error: string): Promise<void> {
