@@ -32,7 +32,7 @@ export class OutboxRepository {
 
   async add(effects: readonly NewEffect[]): Promise<void> {
     if (effects.length === 0) return;
-    // The lanes first, in one order for every writer, so concurrent commits never deadlock on them.
+    // Lanes are inserted in one order by every writer, so concurrent commits never deadlock on them.
     await this.db.query(
       `WITH lanes AS (
          INSERT INTO outbox_lanes (lane) SELECT DISTINCT unnest($6::text[]) ORDER BY 1 ON CONFLICT (lane) DO NOTHING

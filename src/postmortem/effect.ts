@@ -100,13 +100,13 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
       version = result.version.version;
       await ctx.saveProgress({ version });
     }
-    const published = version;
+    const compiled = version;
     const fileSteps = (effect.progress['file'] ?? {}) as FileProgress;
     await publishPostmortem(
       {
         slack: ctx.slack,
         shareFile: (channel, file) =>
-          shareFileOnce(ctx.slack, { saved: fileSteps, save: (file) => ctx.saveProgress({ version: published, file }) }, channel, file),
+          shareFileOnce(ctx.slack, { saved: fileSteps, save: (file) => ctx.saveProgress({ version: compiled, file }) }, channel, file),
         versions,
         postOnce: (channel, message) => ctx.postOnce(channel, message),
         canvas: deps.settings.canvas,

@@ -5,7 +5,7 @@ import { MessageLog } from './messages.js';
 import { TimelineRepository } from './repository.js';
 
 /** The timeline rows the services use: PostgreSQL in production, anything alike in unit tests. */
-export type TimelineRows = Pick<TimelineRepository, 'add' | 'hasRequest' | 'count' | 'page'>;
+export type TimelineRows = Pick<TimelineRepository, 'add' | 'count' | 'page'>;
 export type MessageRows = Pick<MessageLog, 'record' | 'edit' | 'remove' | 'find'>;
 
 /** The rows of one connection: the pool's, or one transaction's. */
