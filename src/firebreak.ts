@@ -78,12 +78,13 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     const inflight = new InFlight();
     const replica = new Replica(store.pool);
     await replica.start();
-    const inbox = new Inbox({ pool: store.pool, recordPool: store.ackPool, replicaId: replica.id, log });
+    const inbox = new Inbox({ pool: store.pool, recordPool: store.ackPool, replicaId: replica.id, log, acksWaiting: () => inflight.size });
     metrics.watchInboxDepth(() => inbox.depth);
     const outbox = new Outbox({
       pool: store.pool,
       slack: edge.workerGateway,
       replicaId: replica.id,
+      acksWaiting: () => inflight.size,
       onRefused: async (effect, code) => {
         if (effect.incidentId !== null) {
           await new IncidentRepository(store.pool).addProblem(effect.incidentId, `Slack refused ${effect.kind} (${code})`);

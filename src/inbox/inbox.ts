@@ -21,6 +21,12 @@ export interface InboxOptions {
    * They mostly wait on PostgreSQL, so this goes with the pool's size (src/store/database.ts).
    */
   concurrency?: number;
+  /**
+   * Slack requests being acked right now. While there are any, only `whileAcking` handlers run:
+   * acks first, on the one event loop and on PostgreSQL; the rest waits for the burst to pass.
+   */
+  acksWaiting?: () => number;
+  whileAcking?: number;
   /** Where the records an ack waits on are written; `pool` when not given. */
   recordPool?: pg.Pool;
   /**
@@ -48,6 +54,7 @@ export class Inbox {
   private readonly idle = new Set<() => void>();
   private recoverer: NodeJS.Timeout | undefined;
   private readonly concurrency: number;
+  private readonly whileAcking: number;
   private readonly maxQueued: number;
 
   constructor(private readonly options: InboxOptions) {
@@ -59,6 +66,7 @@ export class Inbox {
       return keys.map(() => undefined);
     });
     this.concurrency = options.concurrency ?? 24;
+    this.whileAcking = Math.min(this.concurrency, options.whileAcking ?? 2);
     this.maxQueued = options.maxQueued ?? 2_500;
   }
 
@@ -131,7 +139,9 @@ export class Inbox {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queued.length > 0) {
+    // Re-read on every finish: once the acks are through, the next finish opens up to `concurrency`.
+    const limit = (this.options.acksWaiting?.() ?? 0) > 0 ? this.whileAcking : this.concurrency;
+    while (this.running < limit && this.queued.length > 0) {
       const entry = this.queued.shift()!;
       this.running += 1;
       void this.run(entry).finally(() => {

@@ -24,6 +24,8 @@ export interface OutboxDeps {
   replicaId: string;
   metrics: OutboxMetrics;
   log: Logger;
+  /** Slack requests being acked right now; while there are any, one delivery runs at a time (acks first). */
+  acksWaiting?: () => number;
 }
 
 function backoffMs(attempts: number): number {
@@ -79,7 +81,8 @@ export class Outbox {
   }
 
   private pump(): void {
-    while (this.started && this.running.size < DELIVERY_CONCURRENCY && this.waiting.size > 0) {
+    const limit = (this.deps.acksWaiting?.() ?? 0) > 0 ? 1 : DELIVERY_CONCURRENCY;
+    while (this.started && this.running.size < limit && this.waiting.size > 0) {
       const lane = this.waiting.values().next().value as string;
       this.waiting.delete(lane);
       const delivery: Promise<void> = this.deliverLane(lane)
