@@ -18,7 +18,7 @@ import { EscalationCommands } from './escalation/commands.js';
 import { EscalationEngine } from './escalation/engine.js';
 import { escalationMetrics } from './escalation/metrics.js';
 import { ACK_ACTION } from './escalation/page-view.js';
-import { EscalationRepository } from './escalation/repository.js';
+import { postgresEscalationStore } from './escalation/records.js';
 import { outboxPages, registerPageEffects } from './escalation/slack-pages.js';
 import { Outbox } from './outbox/outbox.js';
 import { PostmortemCommands } from './postmortem/command.js';
@@ -101,8 +101,9 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, ...config.postmortem }, log });
     const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
     registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    const escalationStore = postgresEscalationStore(store.pool);
     const escalation = new EscalationEngine({
-      pool: store.pool,
+      store: escalationStore,
       queues,
       outbox: outboxPages(outbox),
       usergroupMembers: (id) => edge.workerGateway.usergroupMembers(id),
@@ -118,7 +119,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         },
       },
     });
-    const escalationCommands = new EscalationCommands(escalation, new EscalationRepository(store.pool), {
+    const escalationCommands = new EscalationCommands(escalation, escalationStore.escalations, {
       timezone: config.timezone,
       defaultPolicy: config.escalation.defaultPolicy,
     });
