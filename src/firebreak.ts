@@ -10,6 +10,7 @@ import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
 import { LocksFlow } from './locks/flow.js';
+import { postgresLocksStore } from './locks/records.js';
 import { LocksService } from './locks/service.js';
 import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
@@ -155,7 +156,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
     const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
-    const locksDeps = { pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
+    const locksDeps = { store: postgresLocksStore(store.pool), locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
     const locksWatch = new LocksWatch(locksDeps);
     const locks = locksRoutes(new LocksFlow({ ...locksDeps, watch: locksWatch }), log);
     // Every replica upserts the same scheduler: one sampling round every 15 s in all.
