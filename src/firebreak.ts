@@ -24,6 +24,7 @@ import { outboxPages, registerPageEffects } from './escalation/slack-pages.js';
 import { Outbox } from './outbox/outbox.js';
 import { PostmortemCommands } from './postmortem/command.js';
 import { registerPostmortemEffect } from './postmortem/effect.js';
+import { postgresPostmortemStore } from './postmortem/records.js';
 import { ackRoute } from './slack/handlers/escalation.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
@@ -99,8 +100,9 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
-    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, ...config.postmortem }, log });
-    const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
+    const postmortemStore = postgresPostmortemStore(store.pool);
+    registerPostmortemEffect(outbox, { store: postmortemStore, settings: { zone: config.timezone, ...config.postmortem }, log });
+    const postmortem = new PostmortemCommands({ store: postmortemStore, effects: outbox });
     registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
     const escalationStore = postgresEscalationStore(store.pool);
     const escalation = new EscalationEngine({
