@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { EscalationEngine } from '../src/escalation/engine.js';
+import { postgresEscalationStore } from '../src/escalation/records.js';
 import { createLogger } from '../src/log.js';
 import { openQueues } from '../src/queue/queues.js';
 import { migrate } from '../src/store/migrate.js';
@@ -106,7 +107,7 @@ async function backend(name: 'postgres' | 'redis', redisUrl: string | null): Pro
     await RecordingPageOutbox.install(pool);
     const env = { databaseUrl: db.url, redisUrl, prefix, spacingMs: SPACING_MS };
     children.push(...(await Promise.all(Array.from({ length: WORKERS }, () => startWorker(env)))));
-    const starter = new EscalationEngine({ pool, queues, outbox: new RecordingPageOutbox(pool), usergroupMembers: async () => [], settings: benchSettings(SPACING_MS), log });
+    const starter = new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox: new RecordingPageOutbox(pool), usergroupMembers: async () => [], settings: benchSettings(SPACING_MS), log });
     const rounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i += 1) {
       const r = await round(pool, starter);

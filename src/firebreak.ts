@@ -10,6 +10,7 @@ import { IncidentService } from './incidents/service.js';
 import { startHousekeeping } from './housekeeping.js';
 import { Inbox } from './inbox/inbox.js';
 import { LocksFlow } from './locks/flow.js';
+import { postgresLocksStore } from './locks/records.js';
 import { LocksService } from './locks/service.js';
 import { LocksWatch, WATCH_EVERY_MS } from './locks/watch.js';
 import { InFlight } from './inflight.js';
@@ -18,11 +19,12 @@ import { EscalationCommands } from './escalation/commands.js';
 import { EscalationEngine } from './escalation/engine.js';
 import { escalationMetrics } from './escalation/metrics.js';
 import { ACK_ACTION } from './escalation/page-view.js';
-import { EscalationRepository } from './escalation/repository.js';
+import { postgresEscalationStore } from './escalation/records.js';
 import { outboxPages, registerPageEffects } from './escalation/slack-pages.js';
 import { Outbox } from './outbox/outbox.js';
 import { PostmortemCommands } from './postmortem/command.js';
 import { registerPostmortemEffect } from './postmortem/effect.js';
+import { postgresPostmortemStore } from './postmortem/records.js';
 import { ackRoute } from './slack/handlers/escalation.js';
 import { registerSlackEffects } from './outbox/slack-effects.js';
 import { openQueues, type Queues } from './queue/queues.js';
@@ -99,11 +101,13 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
     });
     registerSlackEffects(outbox);
     registerIncidentEffects(outbox, { pool: store.pool, timezone: config.timezone });
-    registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: config.timezone, ...config.postmortem }, log });
-    const postmortem = new PostmortemCommands({ pool: store.pool, effects: outbox });
+    const postmortemStore = postgresPostmortemStore(store.pool);
+    registerPostmortemEffect(outbox, { store: postmortemStore, settings: { zone: config.timezone, ...config.postmortem }, log });
+    const postmortem = new PostmortemCommands({ store: postmortemStore, effects: outbox });
     registerPageEffects(outbox, { pool: store.pool, timezone: config.timezone });
+    const escalationStore = postgresEscalationStore(store.pool);
     const escalation = new EscalationEngine({
-      pool: store.pool,
+      store: escalationStore,
       queues,
       outbox: outboxPages(outbox),
       usergroupMembers: (id) => edge.workerGateway.usergroupMembers(id),
@@ -119,7 +123,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
         },
       },
     });
-    const escalationCommands = new EscalationCommands(escalation, new EscalationRepository(store.pool), {
+    const escalationCommands = new EscalationCommands(escalation, escalationStore.escalations, {
       timezone: config.timezone,
       defaultPolicy: config.escalation.defaultPolicy,
     });
@@ -155,7 +159,7 @@ export async function startFirebreak(config: Config, log: Logger, options: Start
       log,
     });
     const locksService = LocksService.create(config.locks, (id) => edge.gateway.usergroupMembers(id));
-    const locksDeps = { pool: store.pool, locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
+    const locksDeps = { store: postgresLocksStore(store.pool), locks: locksService, incidents: new IncidentRepository(store.pool), effects: outbox };
     const locksWatch = new LocksWatch(locksDeps);
     const locks = locksRoutes(new LocksFlow({ ...locksDeps, watch: locksWatch }), log);
     // Every replica upserts the same scheduler: one sampling round every 15 s in all.

@@ -2,7 +2,7 @@ import { UserError, type CommandContext, type Reply } from '../common/context.js
 import { mention } from '../text/mrkdwn.js';
 import { formatDuration, slackDateToken } from '../time/format.js';
 import type { EscalationEngine, PageTarget } from './engine.js';
-import type { EscalationRepository } from './repository.js';
+import type { EscalationRows } from './records.js';
 
 export interface IncidentRef {
   id: number;
@@ -12,7 +12,7 @@ export interface IncidentRef {
 export class EscalationCommands {
   constructor(
     private readonly engine: EscalationEngine,
-    private readonly repo: EscalationRepository,
+    private readonly escalations: Pick<EscalationRows, 'get'>,
     private readonly settings: { timezone: string; defaultPolicy: string | null },
   ) {}
 
@@ -33,7 +33,7 @@ export class EscalationCommands {
   }
 
   async oncall(ctx: CommandContext, incident: IncidentRef | null): Promise<Reply> {
-    const escalation = incident ? await this.repo.get(incident.id) : null;
+    const escalation = incident ? await this.escalations.get(incident.id) : null;
     const policy = escalation?.snapshot ?? this.settings.defaultPolicy;
     if (policy === null) return { text: 'No escalation policy is configured.' };
     const tiers = await this.engine.oncall(policy, ctx.receivedAt);

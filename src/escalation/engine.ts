@@ -1,13 +1,11 @@
-import type pg from 'pg';
 import type { Logger } from '../log.js';
 import type { JobQueue, JobWorker, Queues } from '../queue/queues.js';
 import type { Queryable } from '../store/queryable.js';
-import { withTransaction } from '../store/transaction.js';
 import { mention } from '../text/mrkdwn.js';
-import { TimelineRepository } from '../timeline/repository.js';
 import { dueAt, firstStep, nextStep, rotationName, snapshotPolicy, type PolicySnapshot, type Step } from './policy.js';
 import { NO_METRICS, pageKey, type EscalationMetrics, type PageEffect, type PageOutbox, type UsergroupMembers } from './ports.js';
-import { EscalationRepository, type Escalation, type PageRow } from './repository.js';
+import type { EscalationRecords, EscalationStore } from './records.js';
+import type { Escalation, PageRow } from './repository.js';
 import { nextHandoff, onCallAt } from './rotation.js';
 import { policyFor, type EscalationSettings } from './settings.js';
 import { sendWebhook, type WebhookJob, type WebhookSender } from './webhook.js';
@@ -49,7 +47,7 @@ export interface OnCallTier {
 }
 
 export interface EngineDeps {
-  pool: pg.Pool;
+  store: EscalationStore;
   queues: Queues;
   outbox: PageOutbox;
   usergroupMembers: UsergroupMembers;
@@ -143,14 +141,14 @@ export class EscalationEngine {
    * Starts paging for an incident. `db` may be the transaction that opens the incident: if the
    * first job runs before that commits it drops itself, and the reconciler picks the step up.
    */
-  async start(incidentId: number, severity: number, at: Date, db: Queryable = this.deps.pool): Promise<{ policy: string | null; started: boolean }> {
+  async start(incidentId: number, severity: number, at: Date, db?: Queryable): Promise<{ policy: string | null; started: boolean }> {
     const name = policyFor(this.deps.settings, severity);
     const snapshot: PolicySnapshot = name
       ? snapshotPolicy(this.deps.settings, name)
       : { name: 'none', repeat: 0, tiers: [], webhook: null, rotations: {} };
     const step = firstStep(snapshot);
     const next = step ? { ...step, dueAt: dueAt(snapshot, at, step) } : null;
-    const created = await new EscalationRepository(db).create({
+    const created = await this.on(db).escalations.create({
       incidentId,
       policy: snapshot.name,
       snapshot,
@@ -167,18 +165,18 @@ export class EscalationEngine {
    * queued inside the transaction may have run before the step was visible.
    */
   async started(incidentId: number): Promise<void> {
-    const e = await new EscalationRepository(this.deps.pool).get(incidentId);
+    const e = await this.deps.store.escalations.get(incidentId);
     if (e?.state === 'active' && e.next) await this.wake(e.next.dueAt);
   }
 
   async ack(incidentId: number, userId: string, at: Date, via: 'command' | 'button'): Promise<AckResult> {
-    const result = await withTransaction(this.deps.pool, async (tx): Promise<AckResult> => {
-      const repo = new EscalationRepository(tx);
+    const result = await this.deps.store.transaction(async (tx): Promise<AckResult> => {
+      const repo = tx.escalations;
       const e = await repo.get(incidentId, true);
       if (!e) return { status: 'not-paging' };
       if (e.state === 'acked' && e.ackedBy && e.ackedAt) return { status: 'already', by: e.ackedBy, at: e.ackedAt };
       await repo.ack(incidentId, userId, at);
-      await new TimelineRepository(tx).add({
+      await tx.events.add({
         incidentId,
         occurredAt: at,
         kind: 'ack',
@@ -187,7 +185,7 @@ export class EscalationEngine {
         data: { via, generation: e.generation, sinceStartMs: at.getTime() - e.startedAt.getTime() },
       });
       const pages = await repo.pages(incidentId);
-      await this.deps.outbox.add(tx, pages.map((p) => effect('page_update', p)));
+      await this.deps.outbox.add(tx.db, pages.map((p) => effect('page_update', p)));
       return { status: 'acked', at };
     });
     if (result.status === 'acked') {
@@ -204,8 +202,8 @@ export class EscalationEngine {
    */
   async changeSeverity(incidentId: number, severity: number, at: Date): Promise<boolean> {
     const name = policyFor(this.deps.settings, severity);
-    const planned = await withTransaction(this.deps.pool, async (tx) => {
-      const repo = new EscalationRepository(tx);
+    const planned = await this.deps.store.transaction(async (tx) => {
+      const repo = tx.escalations;
       const e = await repo.get(incidentId, true);
       if (!e || (e.state !== 'active' && e.state !== 'done') || name === null || name === e.policy) return null;
       const snapshot = snapshotPolicy(this.deps.settings, name);
@@ -220,8 +218,8 @@ export class EscalationEngine {
   }
 
   /** Stops paging (the incident closed, or the plan changed); false when it was not paging. */
-  async stop(incidentId: number, reason: string, db: Queryable = this.deps.pool): Promise<boolean> {
-    const stopped = await new EscalationRepository(db).stop(incidentId, reason);
+  async stop(incidentId: number, reason: string, db?: Queryable): Promise<boolean> {
+    const stopped = await this.on(db).escalations.stop(incidentId, reason);
     if (stopped) this.deps.log.info({ incident: incidentId, reason }, 'escalation stopped');
     return stopped;
   }
@@ -230,8 +228,8 @@ export class EscalationEngine {
   async pageNow(incidentId: number, target: PageTarget, by: string | null = null): Promise<PageNowResult> {
     const at = this.now();
     if (target.kind === 'next') {
-      const step = await withTransaction(this.deps.pool, async (tx): Promise<Step | null> => {
-        const repo = new EscalationRepository(tx);
+      const step = await this.deps.store.transaction(async (tx): Promise<Step | null> => {
+        const repo = tx.escalations;
         const e = await repo.get(incidentId, true);
         if (!e || e.state !== 'active' || !e.next) return null;
         // A new generation: a sweep that read the old plan before its lookup records nothing for it.
@@ -242,7 +240,7 @@ export class EscalationEngine {
       await this.wake(at);
       return { status: 'queued', step };
     }
-    const e = await new EscalationRepository(this.deps.pool).get(incidentId);
+    const e = await this.deps.store.escalations.get(incidentId);
     if (!e) return { status: 'nothing', reason: 'this incident has no escalation' };
     let users: string[];
     if (target.kind === 'user') users = [target.userId];
@@ -251,8 +249,8 @@ export class EscalationEngine {
       if (!tier) return { status: 'nothing', reason: `policy ${e.policy} has ${e.snapshot.tiers.length} tiers, not ${target.tier}` };
       users = await this.expand(e.snapshot, tier.notify, at);
     }
-    const paged = await withTransaction(this.deps.pool, async (tx) => {
-      const repo = new EscalationRepository(tx);
+    const paged = await this.deps.store.transaction(async (tx) => {
+      const repo = tx.escalations;
       const locked = await repo.get(incidentId, true);
       if (!locked) return [];
       const n = await repo.nextManualPage(incidentId);
@@ -295,7 +293,7 @@ export class EscalationEngine {
   }
 
   private async reconcileOnce(): Promise<void> {
-    const overdue = await new EscalationRepository(this.deps.pool).countOverdue(new Date(this.now().getTime() - RESCUE_AFTER_MS), OVERDUE_SAMPLE);
+    const overdue = await this.deps.store.escalations.countOverdue(new Date(this.now().getTime() - RESCUE_AFTER_MS), OVERDUE_SAMPLE);
     this.metrics.overdue(overdue);
     if (overdue === 0) return;
     this.deps.log.info({ overdue }, 'escalation steps overdue: sweeping them');
@@ -323,8 +321,8 @@ export class EscalationEngine {
     };
     for (;;) {
       const started = Date.now();
-      const batch = await withTransaction(this.deps.pool, async (tx) => {
-        const claimed = await new EscalationRepository(tx).claimDue(until, SWEEP_BATCH, [...skip]);
+      const batch = await this.deps.store.transaction(async (tx) => {
+        const claimed = await tx.escalations.claimDue(until, SWEEP_BATCH, [...skip]);
         const ready: Planned[] = [];
         const lookup: Escalation[] = [];
         for (const e of claimed) {
@@ -377,8 +375,8 @@ export class EscalationEngine {
     );
     const planned = looked.filter((p): p is Planned => p !== null);
     if (planned.length === 0) return [];
-    return withTransaction(this.deps.pool, async (tx) => {
-      const locked = new Map((await new EscalationRepository(tx).lockFree(planned.map((p) => p.e.incidentId))).map((e) => [e.incidentId, e]));
+    return this.deps.store.transaction(async (tx) => {
+      const locked = new Map((await tx.escalations.lockFree(planned.map((p) => p.e.incidentId))).map((e) => [e.incidentId, e]));
       const current: Planned[] = [];
       for (const p of planned) {
         const e = locked.get(p.e.incidentId);
@@ -389,15 +387,20 @@ export class EscalationEngine {
   }
 
   /** Records the steps' pages and moves each plan to its next step; the rows are locked by the caller. */
-  private async recordSteps(tx: Queryable, planned: Planned[]): Promise<Recorded[]> {
+  private async recordSteps(tx: EscalationRecords, planned: Planned[]): Promise<Recorded[]> {
     if (planned.length === 0) return [];
     const pages = await this.recordPages(tx, planned, this.now(), null);
     const recorded = planned.map((p, i): Recorded => {
       const step = nextStep(p.e.snapshot, p.step);
       return { ...p, pages: pages[i] ?? [], next: step ? { ...step, dueAt: dueAt(p.e.snapshot, p.e.startedAt, step) } : null };
     });
-    await new EscalationRepository(tx).advanceAll(recorded.map((r) => ({ incidentId: r.e.incidentId, next: r.next })));
+    await tx.escalations.advanceAll(recorded.map((r) => ({ incidentId: r.e.incidentId, next: r.next })));
     return recorded;
+  }
+
+  /** The rows of `db` when the caller's transaction is given, else the store's own. */
+  private on(db: Queryable | undefined): EscalationRecords {
+    return db === undefined ? this.deps.store : this.deps.store.joining(db);
   }
 
   /** The wake-up for `due`: one job per instant in the future; one of its own when due already. */
@@ -413,9 +416,9 @@ export class EscalationEngine {
    * Records pages (a batch of steps at once) with their timeline entries and outbox effects;
    * returns each step's pages that are new to the table (a step recorded again pages nobody twice).
    */
-  private async recordPages(tx: Queryable, planned: Planned[], at: Date, by: string | null): Promise<PageRow[][]> {
+  private async recordPages(tx: EscalationRecords, planned: Planned[], at: Date, by: string | null): Promise<PageRow[][]> {
     const lateness = (p: Planned): number => Math.max(0, at.getTime() - p.due.getTime());
-    const rows = await new EscalationRepository(tx).addPages(
+    const rows = await tx.escalations.addPages(
       planned.flatMap((p) =>
         p.users.map((userId) => ({ incidentId: p.e.incidentId, generation: p.e.generation, loop: p.step.loop, tier: p.step.tier, userId, dueAt: p.due, latenessMs: lateness(p) })),
       ),
@@ -432,8 +435,8 @@ export class EscalationEngine {
       const data = { generation: p.e.generation, loop, tier, users: p.users, dueAt: p.due.toISOString(), latenessMs: lateness(p) };
       return [{ incidentId: p.e.incidentId, occurredAt: at, kind: 'page' as const, authorId: by, text, data }];
     });
-    await new TimelineRepository(tx).addAll(events);
-    await this.deps.outbox.add(tx, rows.map((p) => effect('page', p)));
+    await tx.events.addAll(events);
+    await this.deps.outbox.add(tx.db, rows.map((p) => effect('page', p)));
     return pages;
   }
 

@@ -1,23 +1,21 @@
-import type pg from 'pg';
 import { UserError, type CommandContext, type Reply } from '../common/context.js';
 import { tagLogs } from '../log.js';
 import type { NewEffect } from '../outbox/model.js';
 import { postEffect } from '../outbox/slack-effects.js';
 import type { SlackMessage } from '../ports/slack.js';
 import type { Queryable } from '../store/queryable.js';
-import { withTransaction } from '../store/transaction.js';
 import { escapeMrkdwn, mention } from '../text/mrkdwn.js';
 import type { IncidentLookup, TimelineIncident } from '../timeline/model.js';
-import { TimelineRepository } from '../timeline/repository.js';
 import type { ActionOutcome, LockAction } from './actions.js';
 import { LOCKS_USAGE, locksHelp, parseLocksCommand } from './command.js';
 import { detailFileEffect } from './detail-file.js';
+import type { LocksStore } from './records.js';
 import { CANCEL_ACTION, snapshotText, TERMINATE_ACTION } from './render.js';
 import { parseLockButton, type LocksInspection, type LocksService } from './service.js';
 import type { LocksWatch } from './watch.js';
 
 export interface LocksFlowDeps {
-  pool: pg.Pool;
+  store: Pick<LocksStore, 'transaction'>;
   locks: Pick<LocksService, 'databaseNames' | 'inspect' | 'act'>;
   watch: Pick<LocksWatch, 'start' | 'stop'>;
   incidents: Pick<IncidentLookup, 'byChannel'>;
@@ -124,9 +122,9 @@ export class LocksFlow {
     evidence: { inspection: LocksInspection; requestId: string; userId: string; at: Date; text: string | null },
   ): Promise<void> {
     const { snapshot } = evidence.inspection;
-    await withTransaction(this.deps.pool, async (client) => {
+    await this.deps.store.transaction(async (tx) => {
       if (incident && (snapshot || evidence.text)) {
-        await new TimelineRepository(client).add({
+        await tx.events.add({
           incidentId: incident.id,
           occurredAt: evidence.at,
           kind: 'lock_snapshot',
@@ -139,7 +137,7 @@ export class LocksFlow {
       const incidentId = incident?.id ?? null;
       const file = detailFileEffect(`${key}:detail`, channelId, evidence.inspection, incidentId);
       await this.deps.effects.add(
-        client,
+        tx.db,
         ...messages.map((message, i) => postEffect(i === 0 ? key : `${key}:${i}`, channelId, message, incidentId)),
         ...(file ? [file] : []),
       );

@@ -2,18 +2,15 @@
 // outbox worker, after the answer) backfills the channel, compiles and publishes. A crash anywhere
 // re-runs it: the backfill adds nothing twice, an unchanged draft is not a new version, and
 // publishing skips what was recorded as done.
-import type pg from 'pg';
 import type { Incident } from '../incidents/model.js';
-import { IncidentRepository } from '../incidents/repository.js';
 import { shareFileOnce, type FileProgress } from '../outbox/file-effect.js';
 import type { NewEffect } from '../outbox/model.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { BotIdentity, SlackGateway } from '../ports/slack.js';
 import type { Queryable } from '../store/queryable.js';
-import { TimelineRepository } from '../timeline/repository.js';
 import { backfill, dateToTs } from './collect.js';
 import { publishPostmortem } from './publish.js';
-import { CapturedMessages, PostmortemRepository } from './repository.js';
+import type { PostmortemStore } from './records.js';
 import { compile, type PostmortemSources } from './service.js';
 
 export const PUBLISH_KIND = 'postmortem.publish';
@@ -41,18 +38,15 @@ export interface PostmortemSettings {
 }
 
 export interface HandlerDeps {
-  pool: pg.Pool;
+  store: PostmortemStore;
   settings: PostmortemSettings;
   log: { warn(detail: Record<string, unknown>, message: string): void };
   sleep?(ms: number): Promise<void>;
 }
 
 /** `ourAuthors`: the bot's user and bot ids, whose posts (captured live like any other) stay out. */
-export function sources(db: Queryable, ourAuthors: readonly string[] = []): PostmortemSources {
-  const incidents = new IncidentRepository(db);
-  const events = new TimelineRepository(db);
-  const messages = new CapturedMessages(db);
-  const versions = new PostmortemRepository(db);
+export function sources(store: PostmortemStore, ourAuthors: readonly string[] = []): PostmortemSources {
+  const { incidents, events, messages, versions } = store;
   return {
     incident: (id) => incidents.byId(id),
     events: (id) => events.list(id),
@@ -76,27 +70,25 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
   outbox.register(PUBLISH_KIND, async (effect, ctx) => {
     const incidentId = effect.incidentId;
     if (incidentId === null) return;
-    const versions = new PostmortemRepository(deps.pool);
     let version = typeof effect.progress['version'] === 'number' ? effect.progress['version'] : null;
     if (version === null) {
-      const incident = await new IncidentRepository(deps.pool).byId(incidentId);
+      const incident = await deps.store.incidents.byId(incidentId);
       if (incident?.channelId == null) return;
       const bot = await whoAmI(ctx.slack);
-      const messages = new CapturedMessages(deps.pool);
       await backfill(
-        { slack: ctx.slack, store: messages, bot: { userId: bot.userId, botId: bot.botId }, sleep },
+        { slack: ctx.slack, store: deps.store.messages, bot: { userId: bot.userId, botId: bot.botId }, sleep },
         {
           channelId: incident.channelId,
           // From the opening, not from the newest captured message: a replica outage in the middle
           // of the incident leaves a gap before messages that were captured after it.
           since: dateToTs(incident.openedAt),
-          knownThreads: await messages.threadRoots(incident.channelId),
+          knownThreads: await deps.store.messages.threadRoots(incident.channelId),
         },
       );
       const requestedBy = typeof effect.payload['requestedBy'] === 'string' ? effect.payload['requestedBy'] : null;
       const settings = { zone: deps.settings.zone, clock: deps.settings.clock, workspaceUrl: bot.workspaceUrl, userNames: {} };
       const ours = [bot.userId, ...(bot.botId !== null ? [bot.botId] : [])];
-      const result = await compile(sources(deps.pool, ours), settings, incidentId, requestedBy);
+      const result = await compile(sources(deps.store, ours), settings, incidentId, requestedBy);
       version = result.version.version;
       await ctx.saveProgress({ version });
     }
@@ -107,7 +99,7 @@ export function registerPostmortemEffect(outbox: Outbox, deps: HandlerDeps): voi
         slack: ctx.slack,
         shareFile: (channel, file) =>
           shareFileOnce(ctx.slack, { saved: fileSteps, save: (file) => ctx.saveProgress({ version: compiled, file }) }, channel, file),
-        versions,
+        versions: deps.store.versions,
         postOnce: (channel, message) => ctx.postOnce(channel, message),
         canvas: deps.settings.canvas,
         warn: (message, detail) => deps.log.warn(detail, message),

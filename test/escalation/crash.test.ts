@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import { createLogger } from '../../src/log.js';
 import { openQueues, type Queues } from '../../src/queue/queues.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -50,7 +51,7 @@ describe.each(backends)('escalation workers SIGKILLed on $name', ({ redis, skip 
     const workers = await Promise.all([startWorker(env), startWorker(env)]);
     children.push(...workers);
     // This process only starts escalations; the children page.
-    const starter = new EscalationEngine({ pool, queues, outbox: new RecordingPageOutbox(pool), usergroupMembers: async () => [], settings: benchSettings(SPACING_MS), log });
+    const starter = new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox: new RecordingPageOutbox(pool), usergroupMembers: async () => [], settings: benchSettings(SPACING_MS), log });
     const ids: number[] = [];
     const starting = (async () => {
       for (let i = 0; i < ESCALATIONS; i += 1) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import { EscalationRepository } from '../../src/escalation/repository.js';
 import type { EscalationSettings } from '../../src/escalation/settings.js';
 import { createLogger } from '../../src/log.js';
@@ -79,7 +80,7 @@ describe.each(backends)('escalation on $name', ({ redis, skip }) => {
   async function engine(config: EscalationSettings = settings): Promise<EscalationEngine> {
     const queues = openQueues({ redisUrl: redis, postgresUrl: db.url, prefix, log });
     opened.push(queues);
-    const e = new EscalationEngine({ pool, queues, outbox, usergroupMembers: members, settings: config, log, reconcileEveryMs: 200 });
+    const e = new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox, usergroupMembers: members, settings: config, log, reconcileEveryMs: 200 });
     engines.push(e);
     await e.run();
     return e;

@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import { ACK_ACTION } from '../../src/escalation/page-view.js';
 import type { EscalationSettings } from '../../src/escalation/settings.js';
 import { outboxPages, registerPageEffects } from '../../src/escalation/slack-pages.js';
@@ -52,7 +53,7 @@ describe.each(backends)('pages as Slack DMs through the outbox on $name', ({ red
     outbox = new Outbox({ pool, slack, replicaId: `r-${prefix}`, metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined }, log });
     registerPageEffects(outbox, { pool, timezone: 'Europe/Berlin' });
     await outbox.start();
-    engine = new EscalationEngine({ pool, queues, outbox: outboxPages(outbox), usergroupMembers: (id) => slack.usergroupMembers(id), settings, log, reconcileEveryMs: 200 });
+    engine = new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox: outboxPages(outbox), usergroupMembers: (id) => slack.usergroupMembers(id), settings, log, reconcileEveryMs: 200 });
     await engine.run();
   });
   afterAll(async () => {

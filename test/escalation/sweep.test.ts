@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
 import { snapshotPolicy } from '../../src/escalation/policy.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import { EscalationRepository } from '../../src/escalation/repository.js';
 import type { EscalationSettings } from '../../src/escalation/settings.js';
 import { createLogger } from '../../src/log.js';
@@ -52,7 +53,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const engine = (): EscalationEngine => new EscalationEngine({ pool, queues, outbox, usergroupMembers: (id) => members(id), settings, log });
+const engine = (): EscalationEngine => new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox, usergroupMembers: (id) => members(id), settings, log });
 
 async function startMany(e: EscalationEngine, n: number, severity: number): Promise<number[]> {
   const ids = await Promise.all(Array.from({ length: n }, () => insertIncident(pool)));
@@ -189,7 +190,7 @@ it('a step whose wake-up was lost (committed, never enqueued) is paged by the re
   await withTransaction(pool, (tx) =>
     new EscalationRepository(tx).create({ incidentId: id, policy: 'later', snapshot, startedAt: new Date(Date.now() - 2000), state: 'active', next: { loop: 0, tier: 0, dueAt: new Date(Date.now() - 2000) } }),
   );
-  const e = new EscalationEngine({ pool, queues, outbox, usergroupMembers: (g) => members(g), settings, log, reconcileEveryMs: 100 });
+  const e = new EscalationEngine({ store: postgresEscalationStore(pool), queues, outbox, usergroupMembers: (g) => members(g), settings, log, reconcileEveryMs: 100 });
   await e.run();
   try {
     for (let waited = 0; (await pageKeys([id])).length === 0 && waited < 3000; waited += 50) await sleep(50);

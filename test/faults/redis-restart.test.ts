@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EscalationEngine } from '../../src/escalation/engine.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import { createLogger } from '../../src/log.js';
 import { openQueues, type Queues } from '../../src/queue/queues.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -61,7 +62,7 @@ beforeAll(async () => {
   await RecordingPageOutbox.install(pool);
   queues = openQueues({ redisUrl: `redis://127.0.0.1:${port}`, postgresUrl: db.url, prefix: 'fbt_restart', log });
   engine = new EscalationEngine({
-    pool,
+    store: postgresEscalationStore(pool),
     queues,
     outbox: new RecordingPageOutbox(pool),
     usergroupMembers: async () => [],

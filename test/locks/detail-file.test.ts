@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/locks/diagnose.js';
 import { LocksFlow } from '../../src/locks/flow.js';
+import { postgresLocksStore } from '../../src/locks/records.js';
 import { renderDiagnosis, snapshotSummary } from '../../src/locks/render.js';
 import type { LocksInspection } from '../../src/locks/service.js';
 import { buildForest } from '../../src/locks/tree.js';
@@ -62,7 +63,7 @@ async function typeLocks(): Promise<string> {
   channels += 1;
   const channel = fake.addChannel({ name: `ops-${channels}`, members: [DBA, fake.botUserId] }).id;
   const flow = new LocksFlow({
-    pool,
+    store: postgresLocksStore(pool),
     locks: {
       databaseNames: () => ['main'],
       inspect: async () => inspection,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IncidentRepository } from '../../src/incidents/repository.js';
 import { LocksService } from '../../src/locks/service.js';
+import { postgresLocksStore } from '../../src/locks/records.js';
 import { LocksWatch } from '../../src/locks/watch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
@@ -168,7 +169,7 @@ describe('/locks in Slack', () => {
       { databases: [{ name: 'main', url: inspected.url }, { name: 'billing', url: inspected.url }], statementTimeoutMs: 2000, act: [], showQuery: 'redacted' },
       async () => [],
     );
-    const watch = new LocksWatch({ pool: h.db, locks, incidents: new IncidentRepository(h.db), effects: h.bot.outbox });
+    const watch = new LocksWatch({ store: postgresLocksStore(h.db), locks, incidents: new IncidentRepository(h.db), effects: h.bot.outbox });
     const posts = () => h.fake.messages(channel).filter((m) => /Lock contention on|No session waits/.test(m.text)).length;
     try {
       await contention();

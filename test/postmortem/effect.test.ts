@@ -5,6 +5,7 @@ import { createLogger } from '../../src/log.js';
 import type { DeliveryContext, Effect, EffectHandler } from '../../src/outbox/model.js';
 import type { Outbox } from '../../src/outbox/outbox.js';
 import { PUBLISH_KIND, registerPostmortemEffect } from '../../src/postmortem/effect.js';
+import { postgresPostmortemStore } from '../../src/postmortem/records.js';
 import { webClientGateway } from '../../src/slack/gateway.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   store = await openStore({ databaseUrl: db.url, dataDir: '', log: createLogger('silent') });
   const handlers = new Map<string, EffectHandler>();
   const outbox = { register: (kind: string, h: EffectHandler) => handlers.set(kind, h) } as unknown as Outbox;
-  registerPostmortemEffect(outbox, { pool: store.pool, settings: { zone: 'Africa/Nairobi', clock: '24h', canvas: false }, log: { warn: () => undefined }, sleep: async () => undefined });
+  registerPostmortemEffect(outbox, { store: postgresPostmortemStore(store.pool), settings: { zone: 'Africa/Nairobi', clock: '24h', canvas: false }, log: { warn: () => undefined }, sleep: async () => undefined });
   handler = handlers.get(PUBLISH_KIND)!;
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { shareFileOnce, type FileProgress } from '../../src/outbox/file-effect.js';
 import { sources } from '../../src/postmortem/effect.js';
 import { publishPostmortem, type PublishDeps } from '../../src/postmortem/publish.js';
+import { postgresPostmortemStore } from '../../src/postmortem/records.js';
 import { PostmortemRepository } from '../../src/postmortem/repository.js';
 import { compile } from '../../src/postmortem/service.js';
 import { webClientGateway } from '../../src/slack/gateway.js';
@@ -59,15 +60,15 @@ describe('versions', () => {
   it('are stored when the text changes, and say what changed', async () => {
     const channel = fake.addChannel({ name: 'inc-pm-versions', members: [fake.botUserId] });
     const id = await incident(channel.id);
-    const first = await compile(sources(store.pool), settings(), id, 'U0ANA');
+    const first = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, 'U0ANA');
     expect([first.version.version, first.created, first.changes]).toEqual([1, true, 'first draft']);
     expect(first.version.markdown).toContain('# Postmortem: Checkout @channel locks');
 
-    const same = await compile(sources(store.pool), settings(), id, 'U0ANA');
+    const same = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, 'U0ANA');
     expect([same.version.version, same.created, same.changes]).toEqual([1, false, 'no changes']);
 
     await new TimelineRepository(store.pool).add({ incidentId: id, occurredAt: new Date('2023-07-23T10:50:00Z'), kind: 'note', authorId: 'U0BEN', text: 'late note: vacuum done' });
-    const second = await compile(sources(store.pool), settings(), id, 'U0BEN');
+    const second = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, 'U0BEN');
     expect(second.version.version).toBe(2);
     expect(second.changes).toMatch(/^1 timeline entry added; sections changed: .*Incident Timeline/);
   });
@@ -77,7 +78,7 @@ describe('publishing', () => {
   it('uploads the file, posts the figures and makes a canvas, once however often it runs', async () => {
     const channel = fake.addChannel({ name: 'inc-pm-publish', members: [fake.botUserId] });
     const id = await incident(channel.id);
-    const { version } = await compile(sources(store.pool), settings(), id, null);
+    const { version } = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, null);
     const first = await publishPostmortem(deps, id, version.version);
     const again = await publishPostmortem(deps, id, version.version);
     expect(again).toEqual(first);
@@ -97,7 +98,7 @@ describe('publishing', () => {
   it('still publishes the file and message when the workspace has no canvases', async () => {
     const channel = fake.addChannel({ name: 'inc-pm-nocanvas', members: [fake.botUserId] });
     const id = await incident(channel.id);
-    const { version } = await compile(sources(store.pool), settings(), id, null);
+    const { version } = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, null);
     fake.failNext('canvases.create', 'canvas_disabled_user_team');
     const published = await publishPostmortem(deps, id, version.version);
     expect(published.canvasId).toBeNull();
@@ -110,7 +111,7 @@ describe('publishing', () => {
   it('after a failure between steps, a retry does only what is missing', async () => {
     const channel = fake.addChannel({ name: 'inc-pm-retry', members: [fake.botUserId] });
     const id = await incident(channel.id);
-    const { version } = await compile(sources(store.pool), settings(), id, null);
+    const { version } = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, null);
     fake.failNext('chat.postMessage', 'internal_error');
     await expect(publishPostmortem(deps, id, version.version)).rejects.toThrow(/internal_error/);
     await publishPostmortem(deps, id, version.version);
@@ -121,7 +122,7 @@ describe('publishing', () => {
   it('shares the file once when the process dies after sharing it and before recording that', async () => {
     const channel = fake.addChannel({ name: 'inc-pm-crash', members: [fake.botUserId] });
     const id = await incident(channel.id);
-    const { version } = await compile(sources(store.pool), settings(), id, null);
+    const { version } = await compile(sources(postgresPostmortemStore(store.pool)), settings(), id, null);
     const versions = new PostmortemRepository(store.pool);
     let crashes = 1;
     const dying: PublishDeps = {

@@ -2,6 +2,7 @@
 // and runs the reconciler until it is killed. Settings come from the environment.
 import pg from 'pg';
 import { EscalationEngine } from '../../src/escalation/engine.js';
+import { postgresEscalationStore } from '../../src/escalation/records.js';
 import type { EscalationSettings } from '../../src/escalation/settings.js';
 import { createLogger } from '../../src/log.js';
 import { openQueues } from '../../src/queue/queues.js';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: Number(process.env['ESC_POOL'] ?? '6') });
   const queues = openQueues({ redisUrl, postgresUrl: databaseUrl, prefix, log });
   const engine = new EscalationEngine({
-    pool,
+    store: postgresEscalationStore(pool),
     queues,
     outbox: new RecordingPageOutbox(pool),
     usergroupMembers: async () => [],

@@ -3,12 +3,12 @@ import type { Incident } from '../../src/incidents/model.js';
 import type { IncidentChange, NewIncident } from '../../src/incidents/repository.js';
 import type { NewEffect } from '../../src/outbox/model.js';
 import type { Queryable } from '../../src/store/queryable.js';
-import type { NewTimelineEvent } from '../../src/timeline/model.js';
+import { recordEvent, type MemoryEvent } from './memory-timeline.js';
 
 interface State {
   incidents: Map<number, Incident>;
   requests: Map<string, number>;
-  events: NewTimelineEvent[];
+  events: MemoryEvent[];
   effects: NewEffect[];
 }
 
@@ -59,7 +59,7 @@ export class MemoryIncidents {
     },
   };
 
-  get events(): readonly NewTimelineEvent[] {
+  get events(): readonly MemoryEvent[] {
     return this.state.events;
   }
 
@@ -163,22 +163,7 @@ export class MemoryIncidents {
         },
       },
       events: {
-        add: async (event: NewTimelineEvent) => {
-          if (event.requestId && this.state.events.some((known) => known.requestId === event.requestId)) return null;
-          this.state.events.push(event);
-          const { requestId: _request, ...fields } = event;
-          return {
-            typedTime: null,
-            typedZone: null,
-            zoneUsed: null,
-            warnings: [],
-            sourceTs: null,
-            data: {},
-            ...fields,
-            id: this.state.events.length,
-            recordedAt: new Date(),
-          };
-        },
+        add: async (event) => recordEvent(this.state.events, event),
         hasRequest: async (requestId: string) => this.state.events.some((event) => event.requestId === requestId),
       },
     };
