@@ -8,6 +8,7 @@ import { OutboxRepository } from './repository.js';
 const RECONCILE_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 const DELIVERY_CONCURRENCY = 8;
+const DELIVERIES_WHILE_ACKING = 1;
 
 export interface OutboxMetrics {
   delivered(kind: string): void;
@@ -81,7 +82,7 @@ export class Outbox {
   }
 
   private pump(): void {
-    const limit = (this.deps.acksWaiting?.() ?? 0) > 0 ? 1 : DELIVERY_CONCURRENCY;
+    const limit = (this.deps.acksWaiting?.() ?? 0) > 0 ? DELIVERIES_WHILE_ACKING : DELIVERY_CONCURRENCY;
     while (this.started && this.running.size < limit && this.waiting.size > 0) {
       const lane = this.waiting.values().next().value as string;
       this.waiting.delete(lane);

@@ -2,6 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Inbox } from '../../src/inbox/inbox.js';
 import { createLogger } from '../../src/log.js';
+import { Outbox } from '../../src/outbox/outbox.js';
+import type { SlackGateway } from '../../src/ports/slack.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually } from '../support/harness.js';
@@ -10,7 +12,7 @@ let database: TestDatabase;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase('inbox_priority');
+  database = await createTestDatabase('acks_first');
   pool = new pg.Pool({ connectionString: database.url, max: 4 });
   await migrate(pool);
 });
@@ -19,6 +21,10 @@ afterAll(async () => {
   await pool.end();
   await database.drop();
 });
+
+// While Slack requests are being acked, post-ack work (the inbox's handlers, the outbox's
+// deliveries) runs only a little at a time, so the acks are not held up; once they are through,
+// it runs at full concurrency again.
 
 /** Handlers that hold until released, counting how many run at once. */
 function gatedHandlers() {
@@ -47,6 +53,14 @@ function gatedHandlers() {
   };
 }
 
+/** Releases everything waiting until `count` have finished. */
+async function finish(gated: ReturnType<typeof gatedHandlers>, count: number): Promise<void> {
+  while (gated.done < count) {
+    gated.releaseAll();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 it('runs only two handlers while Slack requests are being acked, and all of them once the acks are through', async () => {
   let acking = 5;
   const inbox = new Inbox({ pool, replicaId: 'r1', log: createLogger('silent'), concurrency: 10, acksWaiting: () => acking });
@@ -62,10 +76,36 @@ it('runs only two handlers while Slack requests are being acked, and all of them
   gated.releaseAll();
   await eventually(async () => (gated.running === 10 ? true : undefined));
   expect(gated.most).toBe(10);
-  for (;;) {
-    gated.releaseAll();
-    if (gated.done === 20) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await finish(gated, 20);
   expect(await inbox.stop(1_000)).toBe(true);
+});
+
+it('delivers one channel at a time while Slack requests are being acked, and eight once they are through', async () => {
+  let acking = 3;
+  const outbox = new Outbox({
+    pool,
+    // The effects below never call Slack.
+    slack: {} as SlackGateway,
+    replicaId: 'r1',
+    metrics: { delivered: () => undefined, failed: () => undefined, throttled: () => undefined },
+    log: createLogger('silent'),
+    acksWaiting: () => acking,
+  });
+  const gated = gatedHandlers();
+  outbox.register('test.hold', gated.handler);
+  await outbox.start();
+  const lanes = Array.from({ length: 12 }, (_, i) => `C0LANE${i}`);
+  await outbox.add(pool, ...lanes.map((lane) => ({ lane, kind: 'test.hold', key: `hold:${lane}` })));
+  await outbox.wake(lanes);
+  await eventually(async () => (gated.running === 1 ? true : undefined));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(gated.most).toBe(1);
+
+  acking = 0;
+  gated.releaseAll();
+  await eventually(async () => (gated.running === 8 ? true : undefined));
+  expect(gated.most).toBe(8);
+  await finish(gated, 12);
+  await outbox.stop(1_000);
+  expect(await outbox.pendingCount()).toBe(0);
 });
