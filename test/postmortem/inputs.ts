@@ -1,6 +1,7 @@
 // Builders of postmortem input for the tests and the benchmark.
 import type { PostmortemIncident, PostmortemInput, RenderSettings } from '../../src/postmortem/model.js';
 import type { EventKind, TimelineEvent } from '../../src/timeline/model.js';
+import { eventDefaults } from '../support/memory-timeline.js';
 
 export function incident(overrides: Partial<PostmortemIncident> = {}): PostmortemIncident {
   return {
@@ -28,12 +29,7 @@ export function event(kind: EventKind, occurredAt: Date, text: string, overrides
     kind,
     authorId: 'UOPS',
     text,
-    typedTime: null,
-    typedZone: null,
-    zoneUsed: null,
-    warnings: [],
-    sourceTs: null,
-    data: {},
+    ...eventDefaults(),
     ...overrides,
   };
 }

@@ -1,12 +1,16 @@
 import type { EscalationRecords, EscalationStore } from '../../src/escalation/records.js';
 import type { Escalation, NewPage, PageRow } from '../../src/escalation/repository.js';
 import type { Queryable } from '../../src/store/queryable.js';
-import { recordEvent, type MemoryEvent } from './memory-timeline.js';
+import { memoryTransaction, recordEvent, type MemoryEvent } from './memory-timeline.js';
 
 interface State {
   escalations: Map<number, Escalation>;
   pages: PageRow[];
   events: MemoryEvent[];
+}
+
+function copy(state: State): State {
+  return { escalations: new Map(state.escalations), pages: [...state.pages], events: [...state.events] };
 }
 
 // Never queried: the in-memory rows ignore it, as a marker of "this transaction".
@@ -28,15 +32,7 @@ export class MemoryEscalations {
 
   readonly store: EscalationStore = {
     ...this.records(),
-    transaction: async <T>(work: (tx: EscalationRecords) => Promise<T>): Promise<T> => {
-      const before: State = { escalations: new Map(this.state.escalations), pages: [...this.state.pages], events: [...this.state.events] };
-      try {
-        return await work(this.records());
-      } catch (error) {
-        this.state = before;
-        throw error;
-      }
-    },
+    transaction: memoryTransaction({ get: () => this.state, set: (state) => (this.state = state), copy }, () => this.records()),
     joining: () => this.records(),
   };
 

@@ -2,7 +2,7 @@ import type { LocksRecords, LocksStore } from '../../src/locks/records.js';
 import type { LockWatchRow } from '../../src/locks/watches.js';
 import type { NewEffect } from '../../src/outbox/model.js';
 import type { Queryable } from '../../src/store/queryable.js';
-import { recordEvent, type MemoryEvent } from './memory-timeline.js';
+import { memoryEffects, memoryTransaction, recordEvent, type MemoryEvent } from './memory-timeline.js';
 
 interface State {
   events: MemoryEvent[];
@@ -31,27 +31,10 @@ export class MemoryLocks {
 
   readonly store: LocksStore = {
     ...this.records(),
-    transaction: async <T>(work: (tx: LocksRecords) => Promise<T>): Promise<T> => {
-      const before = copy(this.state);
-      try {
-        return await work(this.records());
-      } catch (error) {
-        this.state = before;
-        throw error;
-      }
-    },
+    transaction: memoryTransaction({ get: () => this.state, set: (state) => (this.state = state), copy }, () => this.records()),
   };
 
-  readonly effects = {
-    add: async (_db: Queryable, ...effects: NewEffect[]) => {
-      for (const effect of effects) {
-        if (!this.state.effects.some((known) => known.key === effect.key)) this.state.effects.push(effect);
-      }
-    },
-    wake: async (lanes: Iterable<string>) => {
-      this.woken.push(...lanes);
-    },
-  };
+  readonly effects = memoryEffects(() => this.state.effects, this.woken);
 
   get events(): readonly MemoryEvent[] {
     return this.state.events;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/incidents/model.js';
 import type { TimelineEvent } from '../../src/timeline/model.js';
 import { TIMELINE_PAGE_SIZE, timelineLine, timelinePage } from '../../src/timeline/view.js';
+import { eventDefaults } from '../support/memory-timeline.js';
 
 const incident = { id: 3, title: 'Lock <!here>' } as Incident;
 
@@ -14,12 +15,7 @@ function event(i: number, overrides: Partial<TimelineEvent> = {}): TimelineEvent
     kind: 'note',
     authorId: 'U0A',
     text: `step ${i}`,
-    typedTime: null,
-    typedZone: null,
-    zoneUsed: null,
-    warnings: [],
-    sourceTs: null,
-    data: {},
+    ...eventDefaults(),
     ...overrides,
   };
 }
