@@ -149,24 +149,26 @@ export class Outbox {
 
   private async deliverClaimed(lane: string): Promise<void> {
     const me = this.deps.replicaId;
-    while (await this.repo.claimLane(lane, me)) {
+    for (;;) {
+      const claim = await this.repo.claimLane(lane, me);
+      if (!claim.claimed) return;
       let holdMs: number | null = null;
+      let pending = false;
       try {
-        holdMs = await this.drain(lane);
+        holdMs = await this.drain(lane, claim.first);
       } finally {
-        if (holdMs === null) await this.repo.releaseLane(lane, me);
+        if (holdMs === null) pending = await this.repo.releaseLane(lane, me);
         else await this.repo.holdLane(lane, me, holdMs);
       }
-      // Held by Slack or an error: the reconciler wakes the lane when its time comes.
-      if (holdMs !== null) return;
-      // An effect committed while we were letting go would otherwise wait for the reconciler.
-      if (!(await this.repo.hasPending(lane))) return;
+      // Held by Slack or an error: the reconciler wakes the lane when its time comes. An effect
+      // committed while we were letting go would otherwise wait for the reconciler.
+      if (holdMs !== null || !pending) return;
     }
   }
 
   /** Returns null when the lane is empty, or how long it must wait before the next attempt. */
-  private async drain(lane: string): Promise<number | null> {
-    let effect = await this.repo.nextAttempt(lane);
+  private async drain(lane: string, first: Effect | null): Promise<number | null> {
+    let effect = first;
     while (effect) {
       const outcome = await this.attempt(lane, effect);
       if (typeof outcome === 'number') return outcome;

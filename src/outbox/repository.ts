@@ -51,18 +51,41 @@ export class OutboxRepository {
     );
   }
 
-  /** Takes the lane for this replica when nobody live holds it and Slack is not making it wait. */
-  async claimLane(lane: string, me: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `UPDATE outbox_lanes SET leased_by = $2
-       WHERE lane = $1 AND not_before <= now() AND ${leaseIsFree('leased_by', '$2')}`,
+  /**
+   * Takes the lane for this replica when nobody live holds it and Slack is not making it wait,
+   * and with it the lane's oldest undelivered effect (counted as one more attempt): one round trip.
+   */
+  async claimLane(lane: string, me: string): Promise<{ claimed: false } | { claimed: true; first: Effect | null }> {
+    const { rows } = await this.db.query<{ claimed: boolean } & Partial<EffectRow>>(
+      `WITH claimed AS (
+         UPDATE outbox_lanes SET leased_by = $2
+         WHERE lane = $1 AND not_before <= now() AND ${leaseIsFree('leased_by', '$2')}
+         RETURNING lane
+       ), taken AS (
+         UPDATE outbox SET attempts = attempts + 1
+         WHERE id = (SELECT id FROM outbox WHERE lane = $1 AND state = 'pending' ORDER BY id LIMIT 1)
+           AND EXISTS (SELECT 1 FROM claimed)
+         RETURNING *
+       )
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, taken.* FROM (SELECT 1) AS one LEFT JOIN taken ON true`,
       [lane, me],
     );
-    return rowCount === 1;
+    const row = rows[0]!;
+    if (!row.claimed) return { claimed: false };
+    return { claimed: true, first: row.id === undefined || row.id === null ? null : toEffect(row as EffectRow) };
   }
 
-  async releaseLane(lane: string, me: string): Promise<void> {
-    await this.db.query('UPDATE outbox_lanes SET leased_by = NULL WHERE lane = $1 AND leased_by = $2', [lane, me]);
+  /**
+   * Lets go of the lane; true when it has undelivered effects all the same (committed while it was
+   * being drained), which the caller then claims again rather than leave them to the reconciler.
+   */
+  async releaseLane(lane: string, me: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ pending: boolean }>(
+      `UPDATE outbox_lanes SET leased_by = NULL WHERE lane = $1 AND leased_by = $2
+       RETURNING EXISTS (SELECT 1 FROM outbox WHERE lane = $1 AND state = 'pending') AS pending`,
+      [lane, me],
+    );
+    return rows[0]?.pending ?? false;
   }
 
   /** Lets go of the lane until `delayMs` from now (429 Retry-After, or a backoff). */
@@ -83,11 +106,6 @@ export class OutboxRepository {
       [lane],
     );
     return rows[0] ? toEffect(rows[0]) : null;
-  }
-
-  async hasPending(lane: string): Promise<boolean> {
-    const { rows } = await this.db.query("SELECT 1 FROM outbox WHERE lane = $1 AND state = 'pending' LIMIT 1", [lane]);
-    return rows.length > 0;
   }
 
   /** Marks `id` delivered and takes the lane's next effect (as `nextAttempt`), in one statement. */

@@ -3,6 +3,9 @@ import type { SlackGateway, SlackUser } from '../ports/slack.js';
 
 // People rarely change zone mid-incident; a day keeps users.info calls (rate limited) rare.
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+// In front of the table: a busy channel's notes would each read the same row again.
+const MEMO_MS = 60_000;
+const MEMO_MAX = 5_000;
 
 interface UserRow {
   user_id: string;
@@ -11,8 +14,13 @@ interface UserRow {
   deleted: boolean;
 }
 
-/** Slack users as the bot needs them (zone, bot, deleted), cached in PostgreSQL for every replica. */
+/**
+ * Slack users as the bot needs them (zone, bot, deleted), cached in PostgreSQL for every replica
+ * and for a minute in this process.
+ */
 export class UserDirectory {
+  private readonly memo = new Map<string, { user: SlackUser; until: number }>();
+
   constructor(
     private readonly db: Queryable,
     private readonly slack: SlackGateway,
@@ -20,6 +28,21 @@ export class UserDirectory {
   ) {}
 
   async get(userId: string): Promise<SlackUser | null> {
+    const memo = this.memo.get(userId);
+    if (memo && memo.until > Date.now()) return memo.user;
+    const user = await this.lookup(userId);
+    if (user) this.remember(user);
+    return user;
+  }
+
+  private remember(user: SlackUser): void {
+    this.memo.delete(user.id);
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.memo.size >= MEMO_MAX) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(user.id, { user, until: Date.now() + Math.min(MEMO_MS, this.ttlMs) });
+  }
+
+  private async lookup(userId: string): Promise<SlackUser | null> {
     const cached = await this.db.query<UserRow>(
       `SELECT * FROM slack_users WHERE user_id = $1 AND fetched_at > now() - make_interval(secs => $2)`,
       [userId, this.ttlMs / 1000],
