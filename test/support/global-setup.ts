@@ -70,8 +70,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!redisUp) {
     if (strict) throw new Error(`CI needs Redis at ${REDIS_URL}; .ci/run starts it`);
     console.warn(
-      `No Redis at ${REDIS_URL}: SKIPPING the Redis-backed tests ("queues on redis" in test/queue/queues.test.ts and ` +
-        `test/e2e/incident-lifecycle.test.ts); their PostgreSQL-backed twins still run.`,
+      `No Redis at ${REDIS_URL}: SKIPPING the Redis-backed tests (the "on redis" variants in test/queue/queues.test.ts, ` +
+        `test/e2e/incident-lifecycle.test.ts and test/escalation/); their PostgreSQL-backed twins still run, ` +
+        `and the summary at the end lists every test skipped.`,
     );
   }
   project.provide('pgAdminUrl', pgUrl);
