@@ -1,26 +1,21 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Inbox } from '../../src/inbox/inbox.js';
 import { createLogger } from '../../src/log.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import type { SlackGateway } from '../../src/ports/slack.js';
-import { migrate } from '../../src/store/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../support/database.js';
 import { eventually } from '../support/harness.js';
 
-let database: TestDatabase;
+let database: MigratedDatabase;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase('acks_first');
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  await migrate(pool);
+  database = await createMigratedDatabase('acks_first', 4);
+  pool = database.pool;
 });
 
-afterAll(async () => {
-  await pool.end();
-  await database.drop();
-});
+afterAll(() => database?.close());
 
 // While Slack requests are being acked, post-ack work (the inbox's handlers, the outbox's
 // deliveries) runs only a little at a time, so the acks are not held up; once they are through,

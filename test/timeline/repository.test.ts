@@ -1,21 +1,16 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { migrate } from '../../src/store/migrate.js';
 import { TimelineRepository } from '../../src/timeline/repository.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../support/database.js';
 import { insertIncident } from '../support/page-outbox.js';
 
-let db: TestDatabase;
+let db: MigratedDatabase;
 let pool: pg.Pool;
 beforeAll(async () => {
-  db = await createTestDatabase('timeline_repo');
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  await migrate(pool);
+  db = await createMigratedDatabase('timeline_repo');
+  pool = db.pool;
 });
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => db?.close());
 
 it('addAll records many events in the order given, with their warnings and data, and skips a message already recorded', async () => {
   const id = await insertIncident(pool);

@@ -1,24 +1,19 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SlackGateway, SlackUser } from '../../src/ports/slack.js';
-import { migrate } from '../../src/store/migrate.js';
 import type { Queryable } from '../../src/store/queryable.js';
 import { UserDirectory } from '../../src/users/directory.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../support/database.js';
 
-let database: TestDatabase;
+let database: MigratedDatabase;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase('users');
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  await migrate(pool);
+  database = await createMigratedDatabase('users');
+  pool = database.pool;
 });
 
-afterAll(async () => {
-  await pool.end();
-  await database.drop();
-});
+afterAll(() => database?.close());
 
 /** A replica's view: its own directory on the shared table, counting what it asks of each. */
 function replica() {
