@@ -88,6 +88,10 @@ export async function startBareApp(s: AppSettings): Promise<RunningApp> {
     await ack();
   });
   const server: Server = createServer((req, res) => receiver.requestListener(req, res));
+  // As src/http/server.ts keeps them: otherwise only this app would face a burst of new
+  // connections at the start of each round, its sockets closed while the other app's round ran.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
