@@ -11,7 +11,7 @@
 // Environment (all optional):
 //   BENCH_COMMANDS     commands per app per round (2000)
 //   BENCH_INFLIGHT     commands kept in flight (200)
-//   BENCH_ROUNDS       rounds (3)
+//   BENCH_ROUNDS       rounds (5)
 //   BENCH_INCIDENTS    incidents opened before measuring; the commands go to their channels (10)
 //   BENCH_WARMUP       warm-up commands per app (400)
 //   BENCH_DATABASE_URL admin URL; a database fb_load_<rand> is created there and dropped
@@ -24,7 +24,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createScratchDatabase } from '../test/support/scratch-database.js';
-import { startAppProcess, type AppSettings, type RunningApp } from './apps.js';
+import { compileAppProcess, startAppProcess, type AppSettings, type RunningApp } from './apps.js';
 import { intEnv } from './env.js';
 import { RemoteFakeSlack, type CallCounts, type PreparedCommand } from './fake-slack-remote.js';
 
@@ -32,7 +32,7 @@ const SIGNING_SECRET = 'bench-signing-secret';
 
 const COMMANDS = intEnv('BENCH_COMMANDS', 2000, 1);
 const INFLIGHT = intEnv('BENCH_INFLIGHT', 200, 1);
-const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1);
+const ROUNDS = intEnv('BENCH_ROUNDS', 5, 1);
 const INCIDENTS = intEnv('BENCH_INCIDENTS', 10, 1);
 const WARMUP = intEnv('BENCH_WARMUP', 400, 0);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -424,6 +424,8 @@ function medianRound(rounds: readonly RoundFigures[]): RoundFigures {
 // ── main ──────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
+  // Both apps run compiled, as `npm start` runs the bot, so RSS is the bot's and not tsx's.
+  compileAppProcess();
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const database = await createScratchDatabase(ADMIN_URL, 'fb_load');
@@ -438,9 +440,9 @@ async function main(): Promise<void> {
       signingSecret: SIGNING_SECRET, slackApiUrl: info.apiUrl, botToken: info.botToken,
       databaseUrl: database.url, redisUrl: REDIS_URL, logLevel: LOG_LEVEL,
     };
-    const firebreak = await startAppProcess('firebreak', settings);
+    const firebreak = await startAppProcess('firebreak', settings, { compiled: true });
     cleanups.push(() => firebreak.close());
-    const bare = await startAppProcess('bare', settings);
+    const bare = await startAppProcess('bare', settings, { compiled: true });
     cleanups.push(() => bare.close());
     if (firebreak.pid === undefined) throw new Error('the Firebreak process has no pid');
     const fbClient = new Client(firebreak.url);
